@@ -1,0 +1,165 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+
+import { durationToMs } from '../shared/duration.js';
+
+import { ConfigError } from './errors.js';
+import { ConfigSchema, type Config } from './schema.js';
+
+/** The configuration shipped with the project; it mirrors BARQ's runbook. */
+export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../config/barq.yaml', import.meta.url));
+
+/** Environment variables that override one configuration key each. */
+const ENV_OVERRIDES: ReadonlyArray<{ variable: string; key: string[]; type: 'string' | 'integer' | 'boolean' }> = [
+  { variable: 'TEMPORAL_ADDRESS', key: ['temporal', 'address'], type: 'string' },
+  { variable: 'TEMPORAL_NAMESPACE', key: ['temporal', 'namespace'], type: 'string' },
+  { variable: 'TEMPORAL_TASK_QUEUE', key: ['temporal', 'taskQueue'], type: 'string' },
+  { variable: 'TEMPORAL_UI_URL', key: ['temporal', 'uiUrl'], type: 'string' },
+  { variable: 'PORT', key: ['api', 'port'], type: 'integer' },
+  { variable: 'HOST', key: ['api', 'host'], type: 'string' },
+  { variable: 'BARQ_PUBLIC_URL', key: ['api', 'publicUrl'], type: 'string' },
+  { variable: 'BARQ_DEV_INBOX', key: ['devInbox', 'enabled'], type: 'boolean' },
+  { variable: 'BARQ_SERVICE_URL', key: ['service', 'baseUrl'], type: 'string' },
+  { variable: 'REDIS_URL', key: ['redis', 'url'], type: 'string' },
+];
+
+export interface LoadConfigOptions {
+  /** Defaults to `BARQ_CONFIG`, then to the shipped file. */
+  path?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Reads, overrides and validates the configuration. Throws `ConfigError`
+ * naming the first invalid key, its value and what was expected.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const path = options.path ?? env['BARQ_CONFIG'] ?? DEFAULT_CONFIG_PATH;
+
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError('BARQ_CONFIG', path, 'a readable YAML file', 'the environment', { cause: error });
+  }
+
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError('(file)', path, `valid YAML (${reason})`, path, { cause: error });
+  }
+
+  const overridden = applyEnvOverrides(raw, env);
+  return parseConfig(raw, path, overridden);
+}
+
+/** Validates an already parsed configuration object. */
+export function parseConfig(raw: unknown, source: string, overridden = new Map<string, string>()): Config {
+  const firstError = Value.Errors(ConfigSchema, raw).First();
+  if (firstError !== undefined) {
+    const key = pointerToKey(firstError.path);
+    const variable = overridden.get(key);
+    throw new ConfigError(
+      key,
+      firstError.value,
+      expectedText(firstError.schema, firstError.message),
+      variable === undefined ? source : `environment variable ${variable}`,
+    );
+  }
+
+  const config = raw as Config;
+  checkReferences(config, source);
+  return config;
+}
+
+function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): Map<string, string> {
+  const overridden = new Map<string, string>();
+  if (typeof raw !== 'object' || raw === null) return overridden;
+
+  for (const { variable, key, type } of ENV_OVERRIDES) {
+    const text = env[variable];
+    if (text === undefined || text === '') continue;
+
+    const [section, field] = key as [string, string];
+    const root = raw as Record<string, unknown>;
+    const target = root[section];
+    if (typeof target !== 'object' || target === null) continue;
+
+    (target as Record<string, unknown>)[field] = convertEnvValue(variable, text, type);
+    overridden.set(key.join('.'), variable);
+  }
+  return overridden;
+}
+
+function convertEnvValue(variable: string, text: string, type: 'string' | 'integer' | 'boolean'): unknown {
+  if (type === 'integer') {
+    if (!/^[0-9]+$/.test(text)) throw new ConfigError(variable, text, 'a whole number', 'the environment');
+    return Number(text);
+  }
+  if (type === 'boolean') {
+    if (text !== 'true' && text !== 'false') throw new ConfigError(variable, text, 'true or false', 'the environment');
+    return text === 'true';
+  }
+  return text;
+}
+
+/** Checks what the schema cannot: unique IDs, known contacts and ordered deadlines. */
+function checkReferences(config: Config, source: string): void {
+  const contactIds = new Set<string>();
+  config.contacts.forEach((contact, index) => {
+    if (contactIds.has(contact.id)) {
+      throw new ConfigError(`contacts.${index}.id`, contact.id, 'an ID not used by another contact', source);
+    }
+    contactIds.add(contact.id);
+  });
+
+  const checkIds = new Set<string>();
+  config.checks.forEach((check, index) => {
+    if (checkIds.has(check.id)) {
+      throw new ConfigError(`checks.${index}.id`, check.id, 'an ID not used by another check', source);
+    }
+    checkIds.add(check.id);
+  });
+
+  for (const [severity, policy] of Object.entries(config.severities)) {
+    const lists = { escalation: policy.escalation, breachEscalation: policy.breachEscalation };
+    for (const [listName, ids] of Object.entries(lists)) {
+      ids.forEach((id, index) => {
+        if (!contactIds.has(id)) {
+          const known = [...contactIds].join(', ');
+          throw new ConfigError(`severities.${severity}.${listName}.${index}`, id, `a contact ID (${known})`, source);
+        }
+      });
+    }
+
+    let previousDue = 0;
+    policy.stages.forEach((stage, index) => {
+      const due = durationToMs(stage.due);
+      if (due <= previousDue) {
+        throw new ConfigError(
+          `severities.${severity}.stages.${index}.due`,
+          stage.due,
+          'a deadline later than the previous stage and above zero',
+          source,
+        );
+      }
+      previousDue = due;
+    });
+  }
+}
+
+function pointerToKey(pointer: string): string {
+  const key = pointer.split('/').filter((part) => part !== '').join('.');
+  return key === '' ? '(root)' : key;
+}
+
+function expectedText(schema: { description?: string; type?: unknown }, message: string): string {
+  if (typeof schema.description === 'string') return schema.description;
+  return message.replace(/^Expected /, '').replace(/^expected /, '');
+}

@@ -1,0 +1,122 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const Duration = Type.String({
+  pattern: '^[0-9]+(ms|s|m|h|d)$',
+  description: 'a duration such as 30s, 5m, 1h or 3d',
+});
+
+const Identifier = Type.String({
+  pattern: '^[a-z][a-z0-9-]{0,62}$',
+  description: 'a lower-case ID of letters, digits and hyphens, starting with a letter',
+});
+
+const HttpUrl = Type.String({
+  pattern: '^https?://[^\\s]+$',
+  description: 'an http:// or https:// URL',
+});
+
+const SeverityName = Type.Union([Type.Literal('P0'), Type.Literal('P1'), Type.Literal('P2'), Type.Literal('P3')], {
+  description: 'one of P0, P1, P2, P3',
+});
+
+const Stage = Type.Object(
+  {
+    id: Identifier,
+    title: Type.String({ minLength: 1 }),
+    due: Duration,
+    endsWhen: Type.Union([Type.Literal('acknowledged'), Type.Literal('resolved')], {
+      description: 'acknowledged or resolved',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const SeverityPolicy = Type.Object(
+  {
+    page: Type.Boolean(),
+    acknowledgeTimeout: Duration,
+    escalation: Type.Array(Identifier, { minItems: 1 }),
+    breachEscalation: Type.Array(Identifier),
+    stages: Type.Array(Stage, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+const HttpCheck = Type.Object(
+  {
+    id: Identifier,
+    kind: Type.Literal('http'),
+    path: Type.String({ pattern: '^/', description: 'a path starting with /' }),
+    expectedStatus: Type.Integer({ minimum: 100, maximum: 599 }),
+    timeout: Duration,
+  },
+  { additionalProperties: false },
+);
+
+const RedisCheck = Type.Object(
+  {
+    id: Identifier,
+    kind: Type.Literal('redis'),
+    timeout: Duration,
+  },
+  { additionalProperties: false },
+);
+
+const Contact = Type.Object(
+  {
+    id: Identifier,
+    name: Type.String({ minLength: 1 }),
+    webhook: Type.Union([Type.Literal('dev-inbox'), HttpUrl], {
+      description: 'dev-inbox or an http(s) URL',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    temporal: Type.Object(
+      {
+        address: Type.String({ pattern: '^[^\\s:]+:[0-9]+$', description: 'host:port' }),
+        namespace: Type.String({ minLength: 1 }),
+        taskQueue: Type.String({ minLength: 1 }),
+        uiUrl: HttpUrl,
+      },
+      { additionalProperties: false },
+    ),
+    api: Type.Object(
+      {
+        port: Type.Integer({ minimum: 0, maximum: 65535 }),
+        host: Type.String({ minLength: 1 }),
+        publicUrl: HttpUrl,
+        bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 1_048_576 }),
+      },
+      { additionalProperties: false },
+    ),
+    devInbox: Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false }),
+    service: Type.Object({ name: Identifier, baseUrl: HttpUrl }, { additionalProperties: false }),
+    checks: Type.Array(Type.Union([HttpCheck, RedisCheck]), { minItems: 1 }),
+    redis: Type.Object(
+      { url: Type.String({ pattern: '^rediss?://', description: 'a redis:// or rediss:// URL' }) },
+      { additionalProperties: false },
+    ),
+    contacts: Type.Array(Contact, { minItems: 1 }),
+    severityMapping: Type.Object(
+      {
+        labels: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+        values: Type.Record(Type.String(), SeverityName),
+        default: SeverityName,
+      },
+      { additionalProperties: false },
+    ),
+    severities: Type.Object(
+      { P0: SeverityPolicy, P1: SeverityPolicy, P2: SeverityPolicy, P3: SeverityPolicy },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type ContactConfig = Config['contacts'][number];
+export type CheckConfig = Config['checks'][number];

@@ -1,0 +1,36 @@
+import proto from '@temporalio/proto';
+
+const { IndexedValueType } = proto.temporal.api.enums.v1;
+
+import { INCIDENT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+
+/** The part of a client or native connection this needs. */
+interface OperatorConnection {
+  operatorService: {
+    listSearchAttributes(request: { namespace: string }): Promise<{ customAttributes?: Record<string, unknown> | null }>;
+    addSearchAttributes(request: {
+      namespace: string;
+      searchAttributes: Record<string, proto.temporal.api.enums.v1.IndexedValueType>;
+    }): Promise<unknown>;
+  };
+}
+
+/**
+ * Registers the incident search attributes as Keyword where they are missing.
+ * The dev server's `--search-attribute` flag is ignored for an existing
+ * database file and the test server has no such flag, so both go through the
+ * operator service. Returns the names it added.
+ */
+export async function registerSearchAttributes(connection: OperatorConnection, namespace: string): Promise<string[]> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const known = new Set(Object.keys(existing.customAttributes ?? {}));
+  const missing = INCIDENT_SEARCH_ATTRIBUTES.filter((name) => !known.has(name));
+  if (missing.length === 0) return [];
+
+  const keyword = IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((name) => [name, keyword])),
+  });
+  return missing;
+}

@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+import { NativeConnection, Worker } from '@temporalio/worker';
+import axios from 'axios';
+
+import { createActivities } from '../activities/index.js';
+import type { Config } from '../config/schema.js';
+
+export interface CreateWorkerOptions {
+  config: Config;
+  connection: NativeConnection;
+  /** Base URL of the API whose development inbox receives `dev-inbox` pages. */
+  devInboxUrl?: string;
+}
+
+/**
+ * Resolves the workflow entry point whether the worker runs from the
+ * TypeScript sources (tsx, tests) or from the compiled `dist/` folder.
+ */
+export function workflowsPath(): string {
+  const compiled = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+  if (existsSync(compiled)) return compiled;
+  return fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+}
+
+/** Creates the worker that runs every incident workflow and its activities. */
+export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+  const { config, connection } = options;
+  const activities = createActivities({
+    config,
+    http: axios.create({ headers: { 'User-Agent': 'barq-incident' } }),
+    devInboxUrl: options.devInboxUrl ?? config.api.publicUrl,
+  });
+
+  return Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowsPath: workflowsPath(),
+    activities,
+  });
+}
