@@ -72,9 +72,12 @@ export async function pingRedis(deps: CheckDeps, request: CheckRequest): Promise
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  // Connection errors surface through connect() and ping(); this listener
-  // keeps ioredis from reporting them a second time as unhandled.
-  redis.on('error', () => undefined);
+  // ioredis emits the socket error (ECONNREFUSED, ...) here and then rejects
+  // with a generic "Connection is closed", so keep the first one for the result.
+  let connectionError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    connectionError ??= error;
+  });
 
   try {
     await redis.connect();
@@ -90,12 +93,13 @@ export async function pingRedis(deps: CheckDeps, request: CheckRequest): Promise
       ...(ok ? {} : { error: `expected PONG, received ${reply}` }),
     };
   } catch (error) {
+    const failure: unknown = connectionError ?? error;
     return {
       checkId: check.id,
       kind: 'redis',
       ok: false,
       latencyMs: Math.round(performance.now() - started),
-      error: error instanceof Error ? error.message : String(error),
+      error: failure instanceof Error ? failure.message : String(failure),
       checkedAt,
     };
   } finally {

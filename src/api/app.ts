@@ -41,6 +41,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Every route takes JSON; any other body type gets 415 instead of a
+  // confusing schema error.
+  app.removeContentTypeParser(['text/plain']);
   app.decorateRequest('actor', '');
 
   app.addHook('onRequest', async (request) => {

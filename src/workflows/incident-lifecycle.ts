@@ -92,7 +92,6 @@ export async function runIncident(severity: Severity, input: IncidentInput): Pro
     },
   );
 
-  state.record({ type: 'declared', message: `${severity} incident declared for ${input.service}: ${input.summary}` });
   publishProgress(state);
 
   // Paging starts first and is not awaited, so the checks never delay a page.

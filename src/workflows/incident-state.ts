@@ -50,6 +50,11 @@ export class IncidentState {
       title: stage.title,
       dueAt: new Date(declaredAtMs + durationToMs(stage.due)).toISOString(),
     }));
+    // Recorded here, before any signal handler runs, so it heads the timeline.
+    this.record({
+      type: 'declared',
+      message: `${input.severity} incident declared for ${input.service}: ${input.summary}`,
+    });
   }
 
   get isAcknowledged(): boolean {

@@ -1,0 +1,118 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { readFileSync } from 'node:fs';
+
+import { ConfigError } from '../src/config/errors.js';
+import { DEFAULT_CONFIG_PATH, loadConfig } from '../src/config/load.js';
+
+/** Writes the shipped configuration with one edit to a temporary file. */
+function configFile(edit: (config: Record<string, any>) => void): string {
+  const config = parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8')) as Record<string, any>;
+  edit(config);
+  const path = join(mkdtempSync(join(tmpdir(), 'barq-config-')), 'barq.yaml');
+  writeFileSync(path, stringify(config));
+  return path;
+}
+
+function loadError(path: string, env: NodeJS.ProcessEnv = {}): ConfigError {
+  try {
+    loadConfig({ path, env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected loadConfig to throw ConfigError');
+}
+
+describe('configuration', () => {
+  it('ships a valid default mirroring the runbook', () => {
+    const config = loadConfig({ env: {} });
+
+    expect(config.service.name).toBe('barq-api');
+    const paths = config.checks.flatMap((check) => (check.kind === 'http' ? [check.path] : []));
+    expect(paths).toEqual(['/health/live', '/health/ready']);
+    expect(config.contacts.map((contact) => contact.id)).toEqual(['primary-oncall', 'secondary-oncall', 'engineering-manager']);
+    expect(config.severities.P0.stages.map((stage) => stage.due)).toEqual(['15m', '60m']);
+    expect(config.severities.P0.acknowledgeTimeout).toBe('5m');
+    expect(config.severities.P1.stages.map((stage) => stage.due)).toEqual(['15m', '45m', '60m']);
+  });
+
+  it('applies environment overrides', () => {
+    const config = loadConfig({
+      env: { TEMPORAL_ADDRESS: 'temporal:7233', PORT: '4000', REDIS_URL: 'redis://cache:6379', BARQ_DEV_INBOX: 'false' },
+    });
+
+    expect(config.temporal.address).toBe('temporal:7233');
+    expect(config.api.port).toBe(4000);
+    expect(config.redis.url).toBe('redis://cache:6379');
+    expect(config.devInbox.enabled).toBe(false);
+  });
+
+  it('names key, value and expectation for a bad duration', () => {
+    const path = configFile((config) => {
+      config['severities'].P0.acknowledgeTimeout = 'five minutes';
+    });
+
+    const error = loadError(path);
+
+    expect(error.key).toBe('severities.P0.acknowledgeTimeout');
+    expect(error.value).toBe('five minutes');
+    expect(error.message).toContain('severities.P0.acknowledgeTimeout is "five minutes"');
+    expect(error.message).toContain('a duration such as 30s, 5m, 1h or 3d');
+  });
+
+  it('rejects an escalation to an unknown contact', () => {
+    const path = configFile((config) => {
+      config['severities'].P1.escalation = ['primary-oncall', 'night-owl'];
+    });
+
+    const error = loadError(path);
+
+    expect(error.key).toBe('severities.P1.escalation.1');
+    expect(error.value).toBe('night-owl');
+    expect(error.expected).toContain('primary-oncall');
+  });
+
+  it('rejects stage deadlines out of order', () => {
+    const path = configFile((config) => {
+      config['severities'].P0.stages[1].due = '10m';
+    });
+
+    expect(loadError(path).key).toBe('severities.P0.stages.1.due');
+  });
+
+  it('rejects an unknown key', () => {
+    const path = configFile((config) => {
+      config['service'].healthUrl = 'http://x';
+    });
+
+    const error = loadError(path);
+
+    expect(error.key).toBe('service.healthUrl');
+  });
+
+  it('names the environment variable that broke a key', () => {
+    const error = loadError(DEFAULT_CONFIG_PATH, { BARQ_SERVICE_URL: 'barq-api:8080' });
+
+    expect(error.source).toBe('environment variable BARQ_SERVICE_URL');
+    expect(error.key).toBe('service.baseUrl');
+  });
+
+  it('reports a missing file by path', () => {
+    const error = loadError('/nonexistent/barq.yaml');
+
+    expect(error.key).toBe('BARQ_CONFIG');
+    expect(error.message).toContain('/nonexistent/barq.yaml');
+  });
+
+  it('reports YAML syntax errors', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'barq-config-')), 'broken.yaml');
+    writeFileSync(path, 'temporal: [unclosed\n');
+
+    expect(loadError(path).expected).toContain('valid YAML');
+  });
+});

@@ -1,0 +1,50 @@
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import type { SeverityPolicy, IncidentInput, Severity } from '../../src/shared/incident.js';
+
+/** The shipped configuration with test addresses; `patch` edits a deep copy. */
+export function testConfig(patch: (config: Config) => void = () => undefined): Config {
+  const config = structuredClone(loadConfig({ env: {} }));
+  patch(config);
+  return config;
+}
+
+/** The workflow policy the API would build from a configuration. */
+export function policyFrom(config: Config, severity: Severity): SeverityPolicy {
+  const policy = config.severities[severity];
+  return {
+    severity,
+    page: policy.page,
+    acknowledgeTimeout: policy.acknowledgeTimeout,
+    escalation: [...policy.escalation],
+    breachEscalation: [...policy.breachEscalation],
+    stages: policy.stages.map((stage) => ({ ...stage })),
+    checks: config.checks.map((check) => ({ id: check.id, kind: check.kind })),
+  };
+}
+
+/** An incident input as the Alertmanager route builds it. */
+export function incidentInput(incidentId: string, severity: Severity, config = testConfig(), declaredAt = new Date()): IncidentInput {
+  return {
+    incidentId,
+    source: 'alertmanager',
+    dedupKey: `{}:{alertname="${incidentId}"}`,
+    service: 'barq-api',
+    summary: 'barq-api is not answering health checks',
+    severity,
+    declaredAt: declaredAt.toISOString(),
+    policy: policyFrom(config, severity),
+    alert: {
+      source: 'alertmanager',
+      status: 'firing',
+      receiver: 'barq-incident',
+      groupLabels: { alertname: 'BarqApiDown' },
+      commonLabels: { alertname: 'BarqApiDown', severity: 'critical' },
+      commonAnnotations: { summary: 'barq-api is not answering health checks' },
+      externalUrl: 'http://alertmanager.invalid',
+      alertCount: 1,
+      firingCount: 1,
+      fingerprints: ['a1b2c3d4'],
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+
+import type { Activities } from '../../src/activities/index.js';
+import type { PageRequest, Severity } from '../../src/shared/incident.js';
+import { registerSearchAttributes } from '../../src/temporal/search-attributes-setup.js';
+import { resolveUpdate, viewQuery } from '../../src/workflows/incident-messages.js';
+import { workflowsPath } from '../../src/worker/worker.js';
+import { WORKFLOW_TYPE_BY_SEVERITY } from '../../src/shared/incident.js';
+import { incidentInput, testConfig } from '../helpers/config.js';
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: inject('temporalTestServerPath') } },
+  });
+  await registerSearchAttributes(env.connection, 'default');
+  bundle = await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: new DefaultLogger('WARN') });
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+function recordingActivities(pages: PageRequest[]): Activities {
+  const passed = (checkId: string, kind: 'http' | 'redis') => ({
+    checkId,
+    kind,
+    ok: true,
+    latencyMs: 1,
+    checkedAt: new Date().toISOString(),
+  });
+  return {
+    probeHttp: async ({ checkId }) => passed(checkId, 'http'),
+    pingRedis: async ({ checkId }) => passed(checkId, 'redis'),
+    pageContact: async (request) => {
+      pages.push(request);
+      return { contactId: request.contactId, idempotencyKey: 'key', httpStatus: 201, duplicate: false };
+    },
+  };
+}
+
+async function runUnacknowledged(severity: Severity, waitFor: string) {
+  const taskQueue = `${severity}-${randomUUID()}`;
+  const pages: PageRequest[] = [];
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities: recordingActivities(pages),
+  });
+
+  return worker.runUntil(async () => {
+    const incidentId = `${severity}-${randomUUID()}`;
+    const declaredAt = new Date(await env.currentTimeMs());
+    const handle = await env.client.workflow.start(WORKFLOW_TYPE_BY_SEVERITY[severity], {
+      workflowId: incidentId,
+      taskQueue,
+      args: [incidentInput(incidentId, severity, testConfig(), declaredAt)],
+    });
+
+    await env.sleep(waitFor);
+    const view = await handle.query(viewQuery);
+    await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'alice' }] });
+    const breachMinutes = view.deadlines.map((deadline) =>
+      deadline.breachedAt === undefined ? undefined : (Date.parse(deadline.breachedAt) - declaredAt.getTime()) / 60_000,
+    );
+    return { view, pages, breachMinutes };
+  });
+}
+
+describe('severity workflows', () => {
+  it('p1 breaches at 15, 45 and 60 min', async () => {
+    const { view, breachMinutes } = await runUnacknowledged('P1', '61m');
+
+    expect(view.deadlines.map((deadline) => deadline.stageId)).toEqual(['initial-assessment', 'investigation', 'resolution']);
+    expect(breachMinutes[0]).toBeCloseTo(15, 1);
+    expect(breachMinutes[1]).toBeCloseTo(45, 1);
+    expect(breachMinutes[2]).toBeCloseTo(60, 1);
+  });
+
+  it('p2 pages primary and waits 30 min', async () => {
+    const { pages } = await runUnacknowledged('P2', '31m');
+
+    expect(pages.map((page) => page.contactId)).toEqual(['primary-oncall', 'secondary-oncall']);
+  });
+
+  it('p3 pages nobody', async () => {
+    const { view, pages } = await runUnacknowledged('P3', '2d');
+
+    expect(pages).toHaveLength(0);
+    expect(view.stage).toBe('triage');
+    expect(view.deadlines.every((deadline) => deadline.breachedAt === undefined)).toBe(true);
+  });
+
+  it('rejects an input of another severity', async () => {
+    const taskQueue = `mismatch-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: bundle,
+      activities: recordingActivities([]),
+    });
+
+    const outcome = await worker.runUntil(async () => {
+      const incidentId = `mismatch-${randomUUID()}`;
+      const handle = await env.client.workflow.start('p0CriticalIncident', {
+        workflowId: incidentId,
+        taskQueue,
+        args: [incidentInput(incidentId, 'P2')],
+      });
+      return handle.result().catch((error: unknown) => error);
+    });
+
+    expect(String((outcome as Error).cause)).toContain('workflow for P0 started with severity P2');
+  });
+});
