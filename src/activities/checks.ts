@@ -90,7 +90,7 @@ export async function pingRedis(deps: CheckDeps, request: CheckRequest): Promise
       ok,
       latencyMs,
       checkedAt,
-      ...(ok ? {} : { error: `expected PONG, received ${reply}` }),
+      ...(ok ? {} : { error: `expected PONG, received ${String(reply)}` }),
     };
   } catch (error) {
     const failure: unknown = connectionError ?? error;

@@ -133,6 +133,6 @@ function highestSeverity(a: Severity, b: Severity): Severity {
 function trimLabels(labels: Record<string, string>): Record<string, string> {
   const entries = Object.entries(labels)
     .slice(0, MAX_LABELS)
-    .map(([name, value]) => [name.slice(0, 128), value.slice(0, MAX_LABEL_VALUE)]);
+    .map(([name, value]): [string, string] => [name.slice(0, 128), value.slice(0, MAX_LABEL_VALUE)]);
   return Object.fromEntries(entries);
 }

@@ -224,5 +224,5 @@ function occurrenceOf(group: NormalizedAlertGroup, receivedAt: Date): AlertOccur
 function isDeadlineExceeded(error: unknown): boolean {
   // gRPC status 4 is DEADLINE_EXCEEDED.
   const candidate = error instanceof Error && error.cause !== undefined ? error.cause : error;
-  return isGrpcServiceError(candidate) && candidate.code === 4;
+  return isGrpcServiceError(candidate) && Number(candidate.code) === 4;
 }

@@ -13,10 +13,12 @@ import type { Activities } from '../activities/index.js';
 import { durationToMs } from '../shared/duration.js';
 import {
   INVALID_TRANSITION,
+  type AcknowledgeRequest,
   type CheckRef,
   type CheckResult,
   type IncidentInput,
   type IncidentView,
+  type ResolveRequest,
   type Severity,
 } from '../shared/incident.js';
 import { acknowledgeUpdate, alertReceivedSignal, resolveUpdate, viewQuery } from './incident-messages.js';
@@ -69,7 +71,7 @@ export async function runIncident(severity: Severity, input: IncidentInput): Pro
       return state.view();
     },
     {
-      validator: (request) => {
+      validator: (request: AcknowledgeRequest) => {
         requireActor(request.actor);
         if (state.status !== 'open') throw invalidTransition('acknowledge', state);
       },
@@ -85,7 +87,7 @@ export async function runIncident(severity: Severity, input: IncidentInput): Pro
       return state.view();
     },
     {
-      validator: (request) => {
+      validator: (request: ResolveRequest) => {
         requireActor(request.actor);
         if (state.resolutionRequested) throw invalidTransition('resolve', state);
       },

@@ -1,4 +1,4 @@
-import { MockActivityEnvironment } from '@temporalio/testing';
+import { runActivity } from '../helpers/activity.js';
 import axios from 'axios';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
@@ -30,7 +30,7 @@ describe('probeHttp', () => {
     barqApi.respond = () => ({ status: 200, body: { status: 'Healthy' } });
     const activities = activitiesFor(barqApi.url);
 
-    const result = await new MockActivityEnvironment().run(activities.probeHttp, { incidentId: 'i-1', checkId: 'api-live' });
+    const result = await runActivity(activities.probeHttp, { incidentId: 'i-1', checkId: 'api-live' });
 
     expect(result.ok).toBe(true);
     expect(result.status).toBe(200);
@@ -42,7 +42,7 @@ describe('probeHttp', () => {
     barqApi.respond = () => ({ status: 503, body: { status: 'Unhealthy' } });
     const activities = activitiesFor(barqApi.url);
 
-    const result = await new MockActivityEnvironment().run(activities.probeHttp, { incidentId: 'i-1', checkId: 'api-ready' });
+    const result = await runActivity(activities.probeHttp, { incidentId: 'i-1', checkId: 'api-ready' });
 
     expect(result.ok).toBe(false);
     expect(result.status).toBe(503);
@@ -54,7 +54,7 @@ describe('probeHttp', () => {
     const closedPort = await freePort();
     const activities = activitiesFor(`http://127.0.0.1:${closedPort}`);
 
-    const result = await new MockActivityEnvironment().run(activities.probeHttp, { incidentId: 'i-1', checkId: 'api-live' });
+    const result = await runActivity(activities.probeHttp, { incidentId: 'i-1', checkId: 'api-live' });
 
     expect(result.ok).toBe(false);
     expect(result.status).toBeUndefined();
@@ -64,7 +64,7 @@ describe('probeHttp', () => {
   it('rejects an unknown check ID as non-retryable', async () => {
     const activities = activitiesFor(barqApi.url);
 
-    const run = new MockActivityEnvironment().run(activities.probeHttp, { incidentId: 'i-1', checkId: 'nope' });
+    const run = runActivity(activities.probeHttp, { incidentId: 'i-1', checkId: 'nope' });
 
     await expect(run).rejects.toMatchObject({ type: 'UnknownCheck', nonRetryable: true });
   });
@@ -74,7 +74,7 @@ describe('pingRedis', () => {
   it('passes against a running redis', async () => {
     const activities = activitiesFor(barqApi.url);
 
-    const result = await new MockActivityEnvironment().run(activities.pingRedis, { incidentId: 'i-1', checkId: 'redis-ping' });
+    const result = await runActivity(activities.pingRedis, { incidentId: 'i-1', checkId: 'redis-ping' });
 
     expect(result.ok).toBe(true);
     expect(result.kind).toBe('redis');
@@ -85,7 +85,7 @@ describe('pingRedis', () => {
     const closedPort = await freePort();
     const activities = activitiesFor(barqApi.url, `redis://127.0.0.1:${closedPort}`);
 
-    const result = await new MockActivityEnvironment().run(activities.pingRedis, { incidentId: 'i-1', checkId: 'redis-ping' });
+    const result = await runActivity(activities.pingRedis, { incidentId: 'i-1', checkId: 'redis-ping' });
 
     expect(result.ok).toBe(false);
     expect(result.error).toContain('ECONNREFUSED');

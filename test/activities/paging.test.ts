@@ -1,4 +1,4 @@
-import { MockActivityEnvironment } from '@temporalio/testing';
+import { runActivity } from '../helpers/activity.js';
 import axios from 'axios';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -41,7 +41,7 @@ describe('pageContact', () => {
     pager.respond = () => ({ status: 202, body: {} });
     const activities = pagingActivities();
 
-    const result = await new MockActivityEnvironment().run(activities.pageContact, request);
+    const result = await runActivity(activities.pageContact, request);
 
     const received = pager.on('/pages/secondary-oncall').at(-1);
     const expectedKey = `${request.incidentId}/escalation-1/secondary-oncall`;
@@ -62,7 +62,7 @@ describe('pageContact', () => {
     pager.respond = () => ({ status: 200, body: { duplicate: true } });
     const activities = pagingActivities();
 
-    const result = await new MockActivityEnvironment().run(activities.pageContact, request);
+    const result = await runActivity(activities.pageContact, request);
 
     expect(result.duplicate).toBe(true);
   });
@@ -71,7 +71,7 @@ describe('pageContact', () => {
     pager.respond = () => ({ status: 404, body: {} });
     const activities = pagingActivities();
 
-    const run = new MockActivityEnvironment().run(activities.pageContact, request);
+    const run = runActivity(activities.pageContact, request);
 
     await expect(run).rejects.toMatchObject({ type: 'DownstreamRejected', nonRetryable: true });
   });
@@ -81,7 +81,7 @@ describe('pageContact', () => {
 
     for (const status of [503, 429]) {
       pager.respond = () => ({ status, body: {} });
-      const run = new MockActivityEnvironment().run(activities.pageContact, request);
+      const run = runActivity(activities.pageContact, request);
       await expect(run).rejects.toMatchObject({
         name: 'DownstreamUnavailableError',
         message: `page receiver of secondary-oncall answered HTTP ${status}; will retry`,
@@ -93,7 +93,10 @@ describe('pageContact', () => {
     pager.respond = () => ({ status: 500, body: {} });
     const activities = pagingActivities();
 
-    const error = await new MockActivityEnvironment().run(activities.pageContact, request).catch((caught: Error) => caught);
+    const error = await runActivity(activities.pageContact, request).then(
+      () => new Error('expected the page to fail'),
+      (caught: Error) => caught,
+    );
 
     expect(error.message).not.toContain(pager.url);
     expect(error.message).not.toContain('127.0.0.1');
@@ -102,7 +105,7 @@ describe('pageContact', () => {
   it('rejects an unknown contact', async () => {
     const activities = pagingActivities();
 
-    const run = new MockActivityEnvironment().run(activities.pageContact, { ...request, contactId: 'nobody' });
+    const run = runActivity(activities.pageContact, { ...request, contactId: 'nobody' });
 
     await expect(run).rejects.toMatchObject({ type: 'UnknownContact', nonRetryable: true });
   });

@@ -152,14 +152,15 @@ describe('incident end to end', () => {
     const id: string = body['incidents'][0].id;
     const pages = await eventually(async () => {
       const listed = await api('GET', '/dev/inbox', ALICE_TOKEN);
-      const forIncident = listed.body['pages'].filter((page: { payload: { incidentId: string } }) => page.payload.incidentId === id);
+      const all = listed.body['pages'] as Array<{ contactId: string; idempotencyKey: string; payload: { incidentId: string } }>;
+      const forIncident = all.filter((page) => page.payload.incidentId === id);
       return forIncident.length > 0 ? forIncident : undefined;
     }, 'the page in the development inbox');
 
     expect(body['incidents'][0].severity).toBe('P3');
     expect(pages).toHaveLength(1);
-    expect(pages[0].contactId).toBe('engineering-manager');
-    expect(pages[0].idempotencyKey).toBe(`${id}/escalation-0/engineering-manager`);
+    expect(pages[0]?.contactId).toBe('engineering-manager');
+    expect(pages[0]?.idempotencyKey).toBe(`${id}/escalation-0/engineering-manager`);
     const view = await api('GET', `/incidents/${id}`, ALICE_TOKEN);
     expect(view.body['paged'][0].state).toBe('delivered');
 

@@ -116,7 +116,10 @@ describe('severity workflows', () => {
         taskQueue,
         args: [incidentInput(incidentId, 'P2')],
       });
-      return handle.result().catch((error: unknown) => error);
+      return handle.result().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     });
 
     expect(String((outcome as Error).cause)).toContain('workflow for P0 started with severity P2');
