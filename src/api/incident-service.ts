@@ -24,7 +24,7 @@ import { IncidentSeverity, IncidentStatus as IncidentStatusKey } from '../workfl
 import type { NormalizedAlertGroup } from './alertmanager.js';
 import { ApiError } from './errors.js';
 
-/** How long the API waits for the worker to confirm a command or answer a query. */
+/** How long the API waits for Temporal and the worker to confirm a command or return a query result. */
 const COMMAND_DEADLINE_MS = 30_000;
 
 export interface AlertAccepted {
@@ -193,7 +193,7 @@ export class IncidentService {
       }
     }
     if (isGrpcServiceError(error) || isDeadlineExceeded(error)) {
-      return new ApiError('TEMPORAL_UNAVAILABLE', 'Temporal did not answer; try again shortly', { incidentId }, { cause: error });
+      return new ApiError('TEMPORAL_UNAVAILABLE', 'Temporal did not respond; try again shortly', { incidentId }, { cause: error });
     }
     return error instanceof Error ? error : new Error(String(error));
   }

@@ -118,7 +118,7 @@ export async function runIncident(severity: Severity, input: IncidentInput): Pro
 async function escalateUntilAcknowledged(state: IncidentState, sideTasks: Array<Promise<void>>): Promise<void> {
   const { policy } = state.input;
   if (!policy.page) {
-    state.record({ type: 'escalated', message: `${policy.severity} policy pages nobody at declaration` });
+    state.record({ type: 'escalated', message: `${policy.severity} policy sends no page at declaration` });
     return;
   }
 
@@ -195,7 +195,7 @@ async function sendPage(state: IncidentState, contactId: string, step: string, r
     state.record({ type: 'page-sent', contactId, message: `paged ${contactId}: ${reason}${note}` });
   } catch (error) {
     page.state = 'failed';
-    const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
+    const cause = failureMessage(error);
     log.warn('page failed', { incidentId: input.incidentId, contactId, step, error: cause });
     state.record({ type: 'page-failed', contactId, flagged: true, message: `page to ${contactId} failed: ${cause}` });
   }
@@ -221,7 +221,7 @@ async function runCheck(incidentId: string, check: CheckRef, phase: string): Pro
   } catch (error) {
     // The check could not run at all (a worker fault or a configuration
     // error). Record that as a failed result rather than lose the step.
-    const message = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
+    const message = failureMessage(error);
     return {
       checkId: check.id,
       kind: check.kind,
@@ -245,6 +245,16 @@ function publishProgress(state: IncidentState): void {
   const deadline = state.deadlines.find((candidate) => candidate.stageId === stage);
   const due = deadline === undefined ? '' : `, due ${deadline.dueAt}`;
   setCurrentDetails(`**${state.status}**, stage ${stage}${due}. Alert occurrences: ${state.alertOccurrences}.`);
+}
+
+/**
+ * Returns the message of the activity's own failure. Temporal wraps it in an
+ * ActivityFailure whose message only says that the activity failed.
+ */
+function failureMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.cause instanceof Error) return error.cause.message;
+  return error.message;
 }
 
 function requireActor(actor: unknown): void {

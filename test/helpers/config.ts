@@ -2,7 +2,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { SeverityPolicy, IncidentInput, Severity } from '../../src/shared/incident.js';
 
-/** The shipped configuration with test addresses; `patch` edits a deep copy. */
+/** Loads a deep copy of the shipped configuration and lets `patch` edit it. */
 export function testConfig(patch: (config: Config) => void = () => undefined): Config {
   const config = structuredClone(loadConfig({ env: {} }));
   patch(config);
