@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { buildApp } from '../api/app.js';
 import { parseApiTokens } from '../api/auth.js';
 import { DevInbox } from '../api/dev-inbox.js';
+import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import { registerSearchAttributes } from '../temporal/search-attributes-setup.js';
 import { INCIDENT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
@@ -179,7 +180,12 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 main().catch(async (error: unknown) => {
-  logger.error({ err: error }, 'start-up failed');
+  if (error instanceof ConfigError) {
+    // A configuration mistake is the reader's to fix: print it plainly.
+    console.error(error.message);
+  } else {
+    logger.error({ err: error }, 'start-up failed');
+  }
   if (devServer !== undefined) await stopChild(devServer);
   process.exit(1);
 });

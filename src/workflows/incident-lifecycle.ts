@@ -142,6 +142,8 @@ async function escalateUntilAcknowledged(state: IncidentState, sideTasks: Array<
       message: `not acknowledged within ${policy.acknowledgeTimeout}; escalating to ${nextContactId}`,
     });
   }
+  // TODO(escalation-repeats): after the last level nobody is paged again, even
+  // if nobody acknowledges; repeats and re-paging belong to escalation policies.
   state.nextEscalationAt = undefined;
 }
 

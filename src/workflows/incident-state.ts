@@ -79,6 +79,8 @@ export class IncidentState {
   }
 
   isStageMet(stage: StagePolicy): boolean {
+    // TODO(runbook-tasks): investigation should end when its runbook tasks are
+    // done; until tasks exist, only acknowledgement or resolution ends a stage.
     if (stage.endsWhen === 'acknowledged') return this.isAcknowledged && this.initialChecksDone;
     return this.resolutionRequested;
   }
