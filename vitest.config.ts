@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/global-setup.ts'],
+    reporters: ['default', './test/setup/summary-reporter.ts'],
     // Each file starts its own Temporal server and workers, whose native
     // threads do not mix with vitest's worker threads.
     pool: 'forks',

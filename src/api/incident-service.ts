@@ -9,6 +9,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 
+import { severityPolicy } from '../config/policy.js';
 import type { Config } from '../config/schema.js';
 import {
   INVALID_TRANSITION,
@@ -17,7 +18,6 @@ import {
   type IncidentInput,
   type IncidentStatus,
   type IncidentView,
-  type SeverityPolicy,
 } from '../shared/incident.js';
 import { acknowledgeUpdate, alertReceivedSignal, resolveUpdate, viewQuery } from '../workflows/incident-messages.js';
 import { IncidentSeverity, IncidentStatus as IncidentStatusKey } from '../workflows/search-attributes.js';
@@ -58,7 +58,7 @@ export class IncidentService {
       summary: group.summary,
       severity: group.severity,
       declaredAt: receivedAt.toISOString(),
-      policy: this.policyFor(group.severity),
+      policy: severityPolicy(this.config, group.severity),
       alert: group.snapshot,
     };
 
@@ -196,19 +196,6 @@ export class IncidentService {
       return new ApiError('TEMPORAL_UNAVAILABLE', 'Temporal did not respond; try again shortly', { incidentId }, { cause: error });
     }
     return error instanceof Error ? error : new Error(String(error));
-  }
-
-  private policyFor(severity: keyof Config['severities']): SeverityPolicy {
-    const policy = this.config.severities[severity];
-    return {
-      severity,
-      page: policy.page,
-      acknowledgeTimeout: policy.acknowledgeTimeout,
-      escalation: [...policy.escalation],
-      breachEscalation: [...policy.breachEscalation],
-      stages: policy.stages.map((stage) => ({ ...stage })),
-      checks: this.config.checks.map((check) => ({ id: check.id, kind: check.kind })),
-    };
   }
 }
 

@@ -1,26 +1,13 @@
 import { loadConfig } from '../../src/config/load.js';
+import { severityPolicy } from '../../src/config/policy.js';
 import type { Config } from '../../src/config/schema.js';
-import type { SeverityPolicy, IncidentInput, Severity } from '../../src/shared/incident.js';
+import type { IncidentInput, Severity } from '../../src/shared/incident.js';
 
 /** Loads a deep copy of the shipped configuration and lets `patch` edit it. */
 export function testConfig(patch: (config: Config) => void = () => undefined): Config {
   const config = structuredClone(loadConfig({ env: {} }));
   patch(config);
   return config;
-}
-
-/** The workflow policy the API would build from a configuration. */
-export function policyFrom(config: Config, severity: Severity): SeverityPolicy {
-  const policy = config.severities[severity];
-  return {
-    severity,
-    page: policy.page,
-    acknowledgeTimeout: policy.acknowledgeTimeout,
-    escalation: [...policy.escalation],
-    breachEscalation: [...policy.breachEscalation],
-    stages: policy.stages.map((stage) => ({ ...stage })),
-    checks: config.checks.map((check) => ({ id: check.id, kind: check.kind })),
-  };
 }
 
 /** An incident input as the Alertmanager route builds it. */
@@ -33,7 +20,7 @@ export function incidentInput(incidentId: string, severity: Severity, config = t
     summary: 'barq-api is not answering health checks',
     severity,
     declaredAt: declaredAt.toISOString(),
-    policy: policyFrom(config, severity),
+    policy: severityPolicy(config, severity),
     alert: {
       source: 'alertmanager',
       status: 'firing',

@@ -2,28 +2,22 @@ import { randomUUID } from 'node:crypto';
 
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, DefaultLogger, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Activities } from '../../src/activities/index.js';
 import type { CheckResult, IncidentView, PageRequest } from '../../src/shared/incident.js';
-import { registerSearchAttributes } from '../../src/temporal/search-attributes-setup.js';
 import { acknowledgeUpdate, alertReceivedSignal, resolveUpdate, viewQuery } from '../../src/workflows/incident-messages.js';
 import { p0CriticalIncident } from '../../src/workflows/index.js';
-import { workflowsPath } from '../../src/worker/worker.js';
 import { incidentInput, testConfig } from '../helpers/config.js';
+import { startTimeSkippingServer } from '../helpers/temporal.js';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: inject('temporalTestServerPath') } },
-  });
-  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
-  bundle = await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: new DefaultLogger('WARN') });
+  ({ env, bundle } = await startTimeSkippingServer());
 });
 
 afterAll(async () => {

@@ -1,28 +1,20 @@
 import { randomUUID } from 'node:crypto';
 
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 
 import type { Activities } from '../../src/activities/index.js';
-import type { PageRequest, Severity } from '../../src/shared/incident.js';
-import { registerSearchAttributes } from '../../src/temporal/search-attributes-setup.js';
+import { WORKFLOW_TYPE_BY_SEVERITY, type PageRequest, type Severity } from '../../src/shared/incident.js';
 import { resolveUpdate, viewQuery } from '../../src/workflows/incident-messages.js';
-import { workflowsPath } from '../../src/worker/worker.js';
-import { WORKFLOW_TYPE_BY_SEVERITY } from '../../src/shared/incident.js';
 import { incidentInput, testConfig } from '../helpers/config.js';
+import { startTimeSkippingServer } from '../helpers/temporal.js';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: inject('temporalTestServerPath') } },
-  });
-  await registerSearchAttributes(env.connection, 'default');
-  bundle = await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: new DefaultLogger('WARN') });
+  ({ env, bundle } = await startTimeSkippingServer());
 });
 
 afterAll(async () => {
@@ -86,7 +78,7 @@ describe('severity workflows', () => {
     expect(breachMinutes[2]).toBeCloseTo(60, 1);
   });
 
-  it('p2 pages primary and waits 30 min', async () => {
+  it('p2 escalates after 30 min', async () => {
     const { pages } = await runUnacknowledged('P2', '31m');
 
     expect(pages.map((page) => page.contactId)).toEqual(['primary-oncall', 'secondary-oncall']);
