@@ -93,6 +93,7 @@ describe('configuration', () => {
     const error = loadError(path);
 
     expect(error.key).toBe('service.healthUrl');
+    expect(error.expected).toContain('no such key');
   });
 
   it('names the environment variable that broke a key', () => {
@@ -107,6 +108,13 @@ describe('configuration', () => {
 
     expect(error.key).toBe('BARQ_CONFIG');
     expect(error.message).toContain('/nonexistent/barq.yaml');
+  });
+
+  it('reports an empty file', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'barq-config-')), 'empty.yaml');
+    writeFileSync(path, '');
+
+    expect(loadError(path).message).toContain('the file is empty');
   });
 
   it('reports YAML syntax errors', () => {

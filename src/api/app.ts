@@ -7,6 +7,7 @@ import { authenticate, type ApiToken } from './auth.js';
 import type { DevInbox } from './dev-inbox.js';
 import { ApiError } from './errors.js';
 import { IncidentService } from './incident-service.js';
+import { describeValidationError } from './validation-message.js';
 import { registerDevInboxRoutes } from './routes/dev-inbox.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIncidentRoutes } from './routes/incidents.js';
@@ -84,19 +85,16 @@ function toApiError(error: FastifyError | ApiError): ApiError {
   if (error.validation !== undefined && error.validation.length > 0) {
     const [first] = error.validation;
     const context = error.validationContext ?? 'body';
-    const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
-    const path = [context, ...(first?.instancePath ?? '').split('/').filter((part) => part !== '')];
-    if (missing !== undefined) path.push(missing);
-    const field = path.join('.');
-    const reason = missing !== undefined ? 'is missing' : (first?.message ?? 'is invalid');
     const code = context === 'body' ? 'INVALID_BODY' : 'INVALID_PARAMETER';
-    return new ApiError(code, `${field} ${reason}`, { field, ...(first?.params ?? {}) });
+    if (first === undefined) return new ApiError(code, `${context} is invalid`);
+    const { field, reason } = describeValidationError(context, first);
+    return new ApiError(code, `${field} ${reason}`, { field, ...first.params });
   }
 
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new ApiError('INVALID_JSON', `request body is not valid JSON: ${error.message}`);
+      return new ApiError('INVALID_JSON', 'request body is empty or not valid JSON');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError('BODY_TOO_LARGE', 'request body is larger than the configured limit', {
         limitBytes: (error as FastifyError & { limit?: number }).limit,
@@ -106,6 +104,8 @@ function toApiError(error: FastifyError | ApiError): ApiError {
     default:
       break;
   }
-  if (error instanceof SyntaxError) return new ApiError('INVALID_JSON', `request body is not valid JSON: ${error.message}`);
+  if (error instanceof SyntaxError) {
+    return new ApiError('INVALID_JSON', `request body is not valid JSON: ${error.message}`);
+  }
   return new ApiError('INTERNAL', 'internal error; see the API log', undefined, { cause: error });
 }

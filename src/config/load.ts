@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 
 import { durationToMs } from '../shared/duration.js';
 
-import { ConfigError } from './errors.js';
+import { ConfigError, WHOLE_FILE } from './errors.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 /** The configuration shipped with the project; it mirrors BARQ's runbook. */
@@ -52,7 +52,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     raw = parseYaml(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ConfigError('(file)', path, `valid YAML (${reason})`, path, { cause: error });
+    throw new ConfigError(WHOLE_FILE, path, `valid YAML (${reason})`, path, { cause: error });
   }
 
   const overridden = applyEnvOverrides(raw, env);
@@ -61,6 +61,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
 /** Validates an already parsed configuration object. */
 export function parseConfig(raw: unknown, source: string, overridden = new Map<string, string>()): Config {
+  if (raw === null || raw === undefined) {
+    throw new ConfigError(WHOLE_FILE, raw, 'a YAML mapping with the keys of config/barq.yaml, but the file is empty', source);
+  }
   const firstError = Value.Errors(ConfigSchema, raw).First();
   if (firstError !== undefined) {
     const key = pointerToKey(firstError.path);
@@ -160,6 +163,7 @@ function pointerToKey(pointer: string): string {
 }
 
 function expectedText(schema: { description?: string; type?: unknown }, message: string): string {
+  if (message === 'Unexpected property') return 'no such key (check its spelling against config/barq.yaml)';
   if (typeof schema.description === 'string') return schema.description;
   return message.replace(/^Expected /, '').replace(/^expected /, '');
 }

@@ -114,6 +114,12 @@ export interface CheckResult {
 
 export interface PageRequest {
   incidentId: string;
+  /**
+   * First run ID of the incident's workflow chain. An alert that fires again
+   * after resolution opens a new incident under the same incident ID, and
+   * this keeps its pages apart from the earlier incident's.
+   */
+  firstRunId: string;
   contactId: string;
   /** Step of the incident that sends the page; part of the idempotency key. */
   step: string;
@@ -194,6 +200,7 @@ export interface IncidentView {
   deadlines: StageDeadline[];
   paged: PageRecord[];
   nextEscalationAt?: string;
+  /** Firing notifications received for this incident, the one that opened it included. */
   alertOccurrences: number;
   alertStatus: 'firing' | 'resolved';
   checks: { initial: CheckResult[]; verification: CheckResult[] };

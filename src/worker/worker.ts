@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, Worker, bundleWorkflowCode, type NativeConnection } from '@temporalio/worker';
 import axios from 'axios';
 
 import { createActivities } from '../activities/index.js';
@@ -33,11 +33,14 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     devInboxUrl: options.devInboxUrl ?? config.api.publicUrl,
   });
 
+  // Bundled here rather than by Worker.create so webpack's build report stays
+  // out of the log; warnings and errors still show.
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: new DefaultLogger('WARN') });
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowsPath: workflowsPath(),
+    workflowBundle,
     activities,
   });
 }

@@ -7,6 +7,7 @@ import {
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 
 import type { Activities } from '../activities/index.js';
@@ -182,6 +183,7 @@ async function sendPage(state: IncidentState, contactId: string, step: string, r
     const result = await pageActivities.pageContact.executeWithOptions({ summary: `page ${contactId}: ${reason}` }, [
       {
         incidentId: input.incidentId,
+        firstRunId: workflowInfo().firstExecutionRunId,
         contactId,
         step,
         severity: input.severity,
@@ -273,7 +275,7 @@ function invalidTransition(command: string, state: IncidentState): ApplicationFa
   return ApplicationFailure.create({
     type: INVALID_TRANSITION,
     nonRetryable: true,
-    message: `cannot ${command} an incident whose status is ${state.status}`,
+    message: `cannot ${command} incident ${state.input.incidentId}: its status is ${state.status}`,
     details: [{ status: state.status, stage: state.currentStage }],
   });
 }

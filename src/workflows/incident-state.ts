@@ -93,10 +93,11 @@ export class IncidentState {
     }
   }
 
-  /** Counts an alert occurrence; only a change of alert status goes on the timeline. */
+  /** Counts a firing occurrence; only the first alert and a change of alert status go on the timeline. */
   recordAlert(occurrence: AlertOccurrence): void {
-    this.alertOccurrences += 1;
-    if (occurrence.status === this.alertStatus && this.alertOccurrences > 1) return;
+    const first = this.alertOccurrences === 0;
+    if (occurrence.status === 'firing') this.alertOccurrences += 1;
+    if (occurrence.status === this.alertStatus && !first) return;
 
     this.alertStatus = occurrence.status;
     const message =

@@ -66,7 +66,7 @@ describe('alertmanager webhook input', () => {
 
     expect(response.statusCode).toBe(400);
     expect(response.json().details.field).toBe('body.alerts');
-    expect(response.json().message).toContain('must NOT have fewer than 1 items');
+    expect(response.json().message).toBe('body.alerts must have at least 1 item(s)');
   });
 
   it('names a wrong version', async () => {
@@ -74,6 +74,7 @@ describe('alertmanager webhook input', () => {
 
     expect(response.statusCode).toBe(400);
     expect(response.json().details.field).toBe('body.version');
+    expect(response.json().message).toBe('body.version must be "4"');
   });
 
   it('names a bad label inside an alert', async () => {
@@ -174,7 +175,19 @@ describe('incident routes input', () => {
     });
 
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ code: 'INVALID_BODY', message: 'body.note must be string' });
+    expect(response.json()).toMatchObject({ code: 'INVALID_BODY', message: 'body.note must be of type string' });
+  });
+
+  it('names an unknown resolve field', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/incidents/alertmanager-unknown/resolve',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: JSON.stringify({ sumary: 'typo' }),
+    });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'INVALID_BODY', message: 'body.sumary is not a known field' });
   });
 
   it('serves health without a token', async () => {

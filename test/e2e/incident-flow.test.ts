@@ -92,7 +92,8 @@ describe('incident end to end', () => {
     expect(first.body['incidents'][0].severity).toBe('P0');
 
     const page = await eventually(async () => pager.on('/pages/primary-oncall')[0], 'the primary page');
-    expect(page.headers['idempotency-key']).toBe(`${id}/escalation-0/primary-oncall`);
+    const { runId } = await env.client.workflow.getHandle(id).describe();
+    expect(page.headers['idempotency-key']).toBe(`${id}/${runId}/escalation-0/primary-oncall`);
 
     const open = await eventually(async () => {
       const { body } = await api('GET', `/incidents/${id}`, ALICE_TOKEN);
@@ -145,6 +146,32 @@ describe('incident end to end', () => {
     expect(pager.on('/pages/primary-oncall')).toHaveLength(1);
   });
 
+  it('pages again when a resolved alert fires again', async () => {
+    const payload = alertmanagerPayload({ severities: ['critical'] });
+    const { body } = await api('POST', '/webhooks/alertmanager', ALICE_TOKEN, payload);
+    const id: string = body['incidents'][0].id;
+    await eventually(async () => (pager.requests.some((request) => request.body && (request.body as { incidentId?: string }).incidentId === id) ? true : undefined), 'the first page');
+    await api('POST', `/incidents/${id}/resolve`, ALICE_TOKEN);
+
+    const reopened = await api('POST', '/webhooks/alertmanager', ALICE_TOKEN, payload);
+    const keys = await eventually(async () => {
+      const forIncident = pager
+        .on('/pages/primary-oncall')
+        .filter((request) => (request.body as { incidentId?: string }).incidentId === id)
+        .map((request) => String(request.headers['idempotency-key']));
+      return forIncident.length === 2 ? forIncident : undefined;
+    }, 'a second page for the reopened incident');
+    const view = await api('GET', `/incidents/${id}`, ALICE_TOKEN);
+
+    expect(reopened.status).toBe(202);
+    expect(reopened.body['incidents'][0].id).toBe(id);
+    expect(new Set(keys).size).toBe(2);
+    expect(view.body['status']).toBe('open');
+    expect(view.body['alertOccurrences']).toBe(1);
+
+    await api('POST', `/incidents/${id}/resolve`, ALICE_TOKEN);
+  });
+
   it('pages a dev-inbox contact through the inbox', async () => {
     const payload = alertmanagerPayload({ severities: ['info'] });
 
@@ -160,7 +187,8 @@ describe('incident end to end', () => {
     expect(body['incidents'][0].severity).toBe('P3');
     expect(pages).toHaveLength(1);
     expect(pages[0]?.contactId).toBe('engineering-manager');
-    expect(pages[0]?.idempotencyKey).toBe(`${id}/escalation-0/engineering-manager`);
+    const { runId } = await env.client.workflow.getHandle(id).describe();
+    expect(pages[0]?.idempotencyKey).toBe(`${id}/${runId}/escalation-0/engineering-manager`);
     const view = await api('GET', `/incidents/${id}`, ALICE_TOKEN);
     expect(view.body['paged'][0].state).toBe('delivered');
 
