@@ -35,9 +35,15 @@ describe('configuration', () => {
     expect(config.service.name).toBe('barq-api');
     const paths = config.checks.flatMap((check) => (check.kind === 'http' ? [check.path] : []));
     expect(paths).toEqual(['/health/live', '/health/ready']);
-    expect(config.contacts.map((contact) => contact.id)).toEqual(['primary-oncall', 'secondary-oncall', 'engineering-manager']);
+    expect(config.contacts.map((contact) => contact.id)).toEqual([
+      'primary-oncall',
+      'secondary-oncall',
+      'engineering-manager',
+      'product-manager',
+      'vp-engineering',
+    ]);
     expect(config.severities.P0.stages.map((stage) => stage.due)).toEqual(['15m', '60m']);
-    expect(config.severities.P0.acknowledgeTimeout).toBe('5m');
+    expect(config.severities.P0.escalation.levels.map((level) => level.wait)).toEqual(['5m', '5m', '10m']);
     expect(config.severities.P1.stages.map((stage) => stage.due)).toEqual(['15m', '45m', '60m']);
   });
 
@@ -54,25 +60,25 @@ describe('configuration', () => {
 
   it('names key, value and expectation for a bad duration', () => {
     const path = configFile((config) => {
-      config['severities'].P0.acknowledgeTimeout = 'five minutes';
+      config['severities'].P0.acknowledgementLapse = 'five minutes';
     });
 
     const error = loadError(path);
 
-    expect(error.key).toBe('severities.P0.acknowledgeTimeout');
+    expect(error.key).toBe('severities.P0.acknowledgementLapse');
     expect(error.value).toBe('five minutes');
-    expect(error.message).toContain('severities.P0.acknowledgeTimeout is "five minutes"');
+    expect(error.message).toContain('severities.P0.acknowledgementLapse is "five minutes"');
     expect(error.message).toContain('a duration such as 30s, 5m, 1h or 3d');
   });
 
   it('rejects an escalation to an unknown contact', () => {
     const path = configFile((config) => {
-      config['severities'].P1.escalation = ['primary-oncall', 'night-owl'];
+      config['severities'].P1.escalation.levels[1].targets = ['night-owl'];
     });
 
     const error = loadError(path);
 
-    expect(error.key).toBe('severities.P1.escalation.1');
+    expect(error.key).toBe('severities.P1.escalation.levels.1.targets.0');
     expect(error.value).toBe('night-owl');
     expect(error.expected).toContain('primary-oncall');
   });

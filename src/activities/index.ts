@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { PageRequest } from '../shared/incident.js';
 import { pingRedis, probeHttp, type CheckRequest } from './checks.js';
 import { pageContact } from './paging.js';
+import { publishStatusUpdate, type StatusUpdateRequest } from './status-page.js';
 
 export interface ActivityDeps {
   config: Config;
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     probeHttp: (request: CheckRequest) => probeHttp(deps, request),
     pingRedis: (request: CheckRequest) => pingRedis(deps, request),
     pageContact: (request: PageRequest) => pageContact(deps, request),
+    publishStatusUpdate: (request: StatusUpdateRequest) => publishStatusUpdate(deps, request),
   };
 }
 

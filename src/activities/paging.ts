@@ -28,12 +28,12 @@ export interface PagePayload {
 }
 
 /**
- * Builds the idempotency key of a page from the incident (its ID and first
- * run ID), the step that sends it and the recipient. A retry or a replay of the same step reuses the key,
+ * Builds the idempotency key of a page from the incident (its ID and the
+ * sending run's ID), the step that sends it and the recipient. A retry or a replay of the same step reuses the key,
  * and receivers drop a key they have already seen.
  */
-export function pageIdempotencyKey(request: Pick<PageRequest, 'incidentId' | 'firstRunId' | 'step' | 'contactId'>): string {
-  return `${request.incidentId}/${request.firstRunId}/${request.step}/${request.contactId}`;
+export function pageIdempotencyKey(request: Pick<PageRequest, 'incidentId' | 'runId' | 'step' | 'contactId'>): string {
+  return `${request.incidentId}/${request.runId}/${request.step}/${request.contactId}`;
 }
 
 /**

@@ -70,7 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const incidents = new IncidentService(deps.client, deps.config);
   registerHealthRoutes(app, deps.client);
   registerWebhookRoutes(app, incidents, deps.config);
-  registerIncidentRoutes(app, incidents);
+  registerIncidentRoutes(app, incidents, deps.config);
   if (deps.devInbox !== undefined) registerDevInboxRoutes(app, deps.devInbox);
 
   return app;

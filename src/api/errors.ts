@@ -10,6 +10,8 @@ export const API_ERRORS = {
   INVALID_TOKEN: { status: 401, title: 'Unauthorized' },
   ROUTE_NOT_FOUND: { status: 404, title: 'Not Found' },
   INCIDENT_NOT_FOUND: { status: 404, title: 'Not Found' },
+  TASK_NOT_FOUND: { status: 404, title: 'Not Found' },
+  FOLLOW_UP_NOT_FOUND: { status: 404, title: 'Not Found' },
   INVALID_TRANSITION: { status: 409, title: 'Conflict' },
   BODY_TOO_LARGE: { status: 413, title: 'Payload Too Large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported Media Type' },

@@ -7,19 +7,23 @@ import {
   type Client,
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 
 import { severityPolicy } from '../config/policy.js';
 import type { Config } from '../config/schema.js';
 import {
+  INVALID_REQUEST,
   INVALID_TRANSITION,
+  UNKNOWN_TASK,
   WORKFLOW_TYPE_BY_SEVERITY,
   type AlertOccurrence,
   type IncidentInput,
   type IncidentStatus,
   type IncidentView,
+  type Severity,
+  type SeverityPolicy,
 } from '../shared/incident.js';
-import { acknowledgeUpdate, alertReceivedSignal, resolveUpdate, viewQuery } from '../workflows/incident-messages.js';
+import { alertReceivedSignal, viewQuery } from '../workflows/incident-messages.js';
 import { IncidentSeverity, IncidentStatus as IncidentStatusKey } from '../workflows/search-attributes.js';
 import type { NormalizedAlertGroup } from './alertmanager.js';
 import { ApiError } from './errors.js';
@@ -108,16 +112,24 @@ export class IncidentService {
     };
   }
 
-  async acknowledge(incidentId: string, actor: string, note: string | undefined, updateId?: string): Promise<IncidentView> {
-    return this.update(incidentId, 'acknowledge', updateId, (handle, id) =>
-      handle.executeUpdate(acknowledgeUpdate, { args: [{ actor, ...(note === undefined ? {} : { note }) }], updateId: id }),
-    );
+  /**
+   * Sends one engineer command as a Workflow Update and returns the view it
+   * produced. `updateId` (the request's Idempotency-Key) makes a retried
+   * request apply once.
+   */
+  async command<Request>(
+    incidentId: string,
+    command: string,
+    update: UpdateDefinition<IncidentView, [Request]>,
+    request: Request,
+    updateId?: string,
+  ): Promise<IncidentView> {
+    return this.update(incidentId, command, updateId, (handle, id) => handle.executeUpdate(update, { args: [request], updateId: id }));
   }
 
-  async resolve(incidentId: string, actor: string, summary: string | undefined, updateId?: string): Promise<IncidentView> {
-    return this.update(incidentId, 'resolve', updateId, (handle, id) =>
-      handle.executeUpdate(resolveUpdate, { args: [{ actor, ...(summary === undefined ? {} : { summary }) }], updateId: id }),
-    );
+  /** Builds the policy a severity change carries into the new workflow run. */
+  policyFor(severity: Severity): SeverityPolicy {
+    return severityPolicy(this.config, severity);
   }
 
   /** Returns the view of a running incident, or the final view of a finished one. */
@@ -187,10 +199,10 @@ export class IncidentService {
     }
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
       const failure = error.cause;
-      if (failure.type === INVALID_TRANSITION) {
-        const details = (failure.details?.[0] ?? {}) as Record<string, unknown>;
-        return new ApiError('INVALID_TRANSITION', failure.message, { incidentId, ...details });
-      }
+      const details = (failure.details?.[0] ?? {}) as Record<string, unknown>;
+      if (failure.type === INVALID_TRANSITION) return new ApiError('INVALID_TRANSITION', failure.message, { incidentId, ...details });
+      if (failure.type === UNKNOWN_TASK) return new ApiError('TASK_NOT_FOUND', failure.message, { incidentId, ...details });
+      if (failure.type === INVALID_REQUEST) return new ApiError('INVALID_BODY', failure.message, { incidentId });
     }
     if (isGrpcServiceError(error) || isDeadlineExceeded(error)) {
       return new ApiError('TEMPORAL_UNAVAILABLE', 'Temporal did not respond; try again shortly', { incidentId }, { cause: error });

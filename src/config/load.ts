@@ -8,6 +8,7 @@ import { durationToMs } from '../shared/duration.js';
 
 import { ConfigError, WHOLE_FILE } from './errors.js';
 import { ConfigSchema, type Config } from './schema.js';
+import { ROLES } from '../shared/incident.js';
 
 /** The configuration shipped with the project; it mirrors BARQ's runbook. */
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../config/barq.yaml', import.meta.url));
@@ -130,15 +131,35 @@ function checkReferences(config: Config, source: string): void {
     checkIds.add(check.id);
   });
 
+  const taskIds = new Set<string>();
+  config.tasks.forEach((task, index) => {
+    if (taskIds.has(task.id)) throw new ConfigError(`tasks.${index}.id`, task.id, 'an ID not used by another task', source);
+    taskIds.add(task.id);
+    if (!ROLES.includes(task.owner) && !contactIds.has(task.owner)) {
+      throw new ConfigError(`tasks.${index}.owner`, task.owner, `a role (${ROLES.join(', ')}) or a contact ID`, source);
+    }
+  });
+
+  const requireContact = (key: string, id: string) => {
+    if (!contactIds.has(id)) throw new ConfigError(key, id, `a contact ID (${[...contactIds].join(', ')})`, source);
+  };
+
   for (const [severity, policy] of Object.entries(config.severities)) {
-    const lists = { escalation: policy.escalation, breachEscalation: policy.breachEscalation };
-    for (const [listName, ids] of Object.entries(lists)) {
-      ids.forEach((id, index) => {
-        if (!contactIds.has(id)) {
-          const known = [...contactIds].join(', ');
-          throw new ConfigError(`severities.${severity}.${listName}.${index}`, id, `a contact ID (${known})`, source);
-        }
+    const prefix = `severities.${severity}`;
+    policy.escalation.levels.forEach((level, levelIndex) => {
+      level.targets.forEach((target, index) => {
+        if (!target.startsWith('role:')) requireContact(`${prefix}.escalation.levels.${levelIndex}.targets.${index}`, target);
       });
+    });
+    policy.breachEscalation.forEach((id, index) => requireContact(`${prefix}.breachEscalation.${index}`, id));
+    policy.business.atDeclaration.forEach((id, index) => requireContact(`${prefix}.business.atDeclaration.${index}`, id));
+
+    const stageIds = policy.stages.map((stage) => stage.id);
+    for (const [stageId, ids] of Object.entries(policy.business.onBreach)) {
+      if (!stageIds.includes(stageId)) {
+        throw new ConfigError(`${prefix}.business.onBreach.${stageId}`, stageId, `a stage ID (${stageIds.join(', ')})`, source);
+      }
+      ids.forEach((id, index) => requireContact(`${prefix}.business.onBreach.${stageId}.${index}`, id));
     }
 
     let previousDue = 0;
@@ -146,15 +167,23 @@ function checkReferences(config: Config, source: string): void {
       const due = durationToMs(stage.due);
       if (due <= previousDue) {
         throw new ConfigError(
-          `severities.${severity}.stages.${index}.due`,
+          `${prefix}.stages.${index}.due`,
           stage.due,
           'a deadline later than the previous stage and above zero',
           source,
         );
       }
       previousDue = due;
+      stage.tasks.forEach((taskId, taskIndex) => {
+        if (!taskIds.has(taskId)) {
+          throw new ConfigError(`${prefix}.stages.${index}.tasks.${taskIndex}`, taskId, 'a task ID from tasks', source);
+        }
+      });
     });
   }
+
+  config.followUp.stakeholders.forEach((id, index) => requireContact(`followUp.stakeholders.${index}`, id));
+  config.followUp.escalateTo.forEach((id, index) => requireContact(`followUp.escalateTo.${index}`, id));
 }
 
 function pointerToKey(pointer: string): string {

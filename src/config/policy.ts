@@ -1,4 +1,4 @@
-import type { Severity, SeverityPolicy } from '../shared/incident.js';
+import type { Severity, SeverityPolicy, TaskSpec } from '../shared/incident.js';
 import type { Config } from './schema.js';
 
 /**
@@ -7,13 +7,45 @@ import type { Config } from './schema.js';
  */
 export function severityPolicy(config: Config, severity: Severity): SeverityPolicy {
   const policy = config.severities[severity];
+  const taskById = new Map(config.tasks.map((task) => [task.id, task]));
+  const taskSpec = (id: string): TaskSpec => {
+    const task = taskById.get(id);
+    // loadConfig rejects unknown task IDs, so this only fires for a hand-built config.
+    if (task === undefined) throw new Error(`severities.${severity} names unknown task ${id}`);
+    return { id: task.id, title: task.title, kind: task.kind, owner: task.owner };
+  };
+
   return {
     severity,
     page: policy.page,
-    acknowledgeTimeout: policy.acknowledgeTimeout,
-    escalation: [...policy.escalation],
+    escalation: {
+      levels: policy.escalation.levels.map((level) => ({ targets: [...level.targets], wait: level.wait })),
+      repeat: policy.escalation.repeat,
+    },
+    acknowledgementLapse: policy.acknowledgementLapse,
     breachEscalation: [...policy.breachEscalation],
-    stages: policy.stages.map((stage) => ({ ...stage })),
+    business: {
+      atDeclaration: [...policy.business.atDeclaration],
+      onBreach: Object.fromEntries(Object.entries(policy.business.onBreach).map(([stage, ids]) => [stage, [...ids]])),
+    },
+    autoResolve: policy.autoResolve,
+    cooldown: config.alerts.cooldown,
+    stages: policy.stages.map((stage) => ({
+      id: stage.id,
+      title: stage.title,
+      due: stage.due,
+      endsWhen: stage.endsWhen,
+      tasks: stage.tasks.map(taskSpec),
+    })),
     checks: config.checks.map((check) => ({ id: check.id, kind: check.kind })),
+    followUp: {
+      reportDue: config.followUp.reportDue,
+      postMortemDue: config.followUp.postMortemDue,
+      reminderBefore: config.followUp.reminderBefore,
+      closeAfter: config.followUp.closeAfter,
+      stakeholders: [...config.followUp.stakeholders],
+      escalateTo: [...config.followUp.escalateTo],
+      postMortemRequired: policy.postMortemRequired,
+    },
   };
 }

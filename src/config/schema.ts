@@ -19,25 +19,64 @@ const SeverityName = Type.Union([Type.Literal('P0'), Type.Literal('P1'), Type.Li
   description: 'one of P0, P1, P2, P3',
 });
 
+const ContactOrRole = Type.String({
+  pattern: '^([a-z][a-z0-9-]{0,62}|role:(incident-commander|communications-lead))$',
+  description: 'a contact ID, role:incident-commander or role:communications-lead',
+});
+
 const Stage = Type.Object(
   {
     id: Identifier,
     title: Type.String({ minLength: 1 }),
     due: Duration,
-    endsWhen: Type.Union([Type.Literal('acknowledged'), Type.Literal('resolved')], {
-      description: 'acknowledged or resolved',
+    endsWhen: Type.Union([Type.Literal('acknowledged'), Type.Literal('tasks'), Type.Literal('resolved')], {
+      description: 'acknowledged, tasks or resolved',
     }),
+    tasks: Type.Array(Identifier),
   },
+  { additionalProperties: false },
+);
+
+const EscalationLevel = Type.Object(
+  { targets: Type.Array(ContactOrRole, { minItems: 1 }), wait: Duration },
   { additionalProperties: false },
 );
 
 const SeverityPolicy = Type.Object(
   {
     page: Type.Boolean(),
-    acknowledgeTimeout: Duration,
-    escalation: Type.Array(Identifier, { minItems: 1 }),
+    escalation: Type.Object(
+      {
+        levels: Type.Array(EscalationLevel, { minItems: 1 }),
+        repeat: Type.Integer({ minimum: 0, maximum: 10 }),
+      },
+      { additionalProperties: false },
+    ),
+    acknowledgementLapse: Duration,
     breachEscalation: Type.Array(Identifier),
+    business: Type.Object(
+      {
+        atDeclaration: Type.Array(Identifier),
+        onBreach: Type.Record(Type.String(), Type.Array(Identifier)),
+      },
+      { additionalProperties: false },
+    ),
+    autoResolve: Type.Boolean(),
+    postMortemRequired: Type.Boolean(),
     stages: Type.Array(Stage, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+const Task = Type.Object(
+  {
+    id: Identifier,
+    title: Type.String({ minLength: 1 }),
+    kind: Type.Union([Type.Literal('automated'), Type.Literal('manual')], { description: 'automated or manual' }),
+    owner: Type.String({
+      pattern: '^([a-z][a-z0-9-]{0,62})$',
+      description: 'a role (incident-commander, communications-lead) or a contact ID',
+    }),
   },
   { additionalProperties: false },
 );
@@ -101,6 +140,12 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false },
     ),
     contacts: Type.Array(Contact, { minItems: 1 }),
+    statusPage: Type.Object(
+      { webhook: Type.Union([Type.Literal('dev-inbox'), HttpUrl], { description: 'dev-inbox or an http(s) URL' }) },
+      { additionalProperties: false },
+    ),
+    alerts: Type.Object({ cooldown: Duration }, { additionalProperties: false }),
+    tasks: Type.Array(Task, { minItems: 1 }),
     severityMapping: Type.Object(
       {
         labels: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
@@ -113,6 +158,17 @@ export const ConfigSchema = Type.Object(
       { P0: SeverityPolicy, P1: SeverityPolicy, P2: SeverityPolicy, P3: SeverityPolicy },
       { additionalProperties: false },
     ),
+    followUp: Type.Object(
+      {
+        reportDue: Duration,
+        postMortemDue: Duration,
+        reminderBefore: Duration,
+        closeAfter: Duration,
+        stakeholders: Type.Array(Identifier),
+        escalateTo: Type.Array(Identifier),
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -120,3 +176,4 @@ export const ConfigSchema = Type.Object(
 export type Config = Static<typeof ConfigSchema>;
 export type ContactConfig = Config['contacts'][number];
 export type CheckConfig = Config['checks'][number];
+export type TaskConfig = Config['tasks'][number];

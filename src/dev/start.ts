@@ -15,8 +15,7 @@ import { parseApiTokens } from '../api/auth.js';
 import { DevInbox } from '../api/dev-inbox.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
-import { registerSearchAttributes } from '../temporal/search-attributes-setup.js';
-import { INCIDENT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { devServerSearchAttributeFlags, registerSearchAttributes } from '../temporal/search-attributes-setup.js';
 import { createWorker } from '../worker/worker.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -120,7 +119,7 @@ async function startDevServer(address: string, uiUrl: string): Promise<ChildProc
     dbFile,
     '--log-level',
     'warn',
-    ...INCIDENT_SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+    ...devServerSearchAttributeFlags(),
   ];
   logger.info({ cli, dbFile, logFile }, 'starting the Temporal dev server');
 

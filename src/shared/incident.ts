@@ -14,10 +14,33 @@ export const WORKFLOW_TYPE_BY_SEVERITY: Record<Severity, string> = {
   P3: 'p3LowIncident',
 };
 
-export type IncidentStatus = 'open' | 'acknowledged' | 'resolving' | 'resolved';
+/** Roles an engineer can assign on an incident. */
+export const ROLES = ['incident-commander', 'communications-lead'];
+export type Role = 'incident-commander' | 'communications-lead';
 
-/** Event that ends an SLA stage: the stage is met once the incident reaches it. */
-export type StageEnd = 'acknowledged' | 'resolved';
+export const RESOLUTION_TYPES = ['hotfix', 'rollback', 'scale', 'other'] as const;
+export type ResolutionType = (typeof RESOLUTION_TYPES)[number];
+
+/**
+ * `resolved-pending`: the source reported every alert resolved and the
+ * cool-down runs; a re-fire reopens the incident.
+ */
+export type IncidentStatus = 'open' | 'acknowledged' | 'resolved-pending' | 'resolving' | 'resolved';
+
+/**
+ * Event that ends an SLA stage: acknowledgement (with the stage's tasks
+ * done), the stage's tasks alone, or resolution.
+ */
+export type StageEnd = 'acknowledged' | 'tasks' | 'resolved';
+
+/** A runbook task as the policy carries it. */
+export interface TaskSpec {
+  id: string;
+  title: string;
+  kind: 'automated' | 'manual';
+  /** A role or a contact ID. */
+  owner: string;
+}
 
 /** One SLA stage, with its deadline counted from the declaration time. */
 export interface StagePolicy {
@@ -26,12 +49,30 @@ export interface StagePolicy {
   /** Temporal duration string (`15m`, `1h`), counted from declaration. */
   due: string;
   endsWhen: StageEnd;
+  tasks: TaskSpec[];
 }
 
 /** A configured check as the workflow sees it: an ID and the activity that runs it. */
 export interface CheckRef {
   id: string;
   kind: 'http' | 'redis';
+}
+
+export interface EscalationLevel {
+  /** Contact IDs, or `role:<role>` for whoever holds the role. */
+  targets: string[];
+  wait: string;
+}
+
+/** Post-incident follow-up settings carried by the incident for its child workflow. */
+export interface FollowUpPolicy {
+  reportDue: string;
+  postMortemDue: string;
+  reminderBefore: string;
+  closeAfter: string;
+  stakeholders: string[];
+  escalateTo: string[];
+  postMortemRequired: boolean;
 }
 
 /**
@@ -43,14 +84,20 @@ export interface SeverityPolicy {
   severity: Severity;
   /** Whether declaration pages the first escalation level at all. */
   page: boolean;
-  /** Time each escalation level has to acknowledge before the next one is paged. */
-  acknowledgeTimeout: string;
-  /** Contact IDs paged in order until someone acknowledges. */
-  escalation: string[];
+  escalation: { levels: EscalationLevel[]; repeat: number };
+  /** An acknowledgement with no progress for this long lapses and the current level is paged again. */
+  acknowledgementLapse: string;
   /** Contact IDs paged when an SLA stage deadline passes unmet. */
   breachEscalation: string[];
+  /** Business contacts informed at declaration and on a stage's breach (by stage ID). */
+  business: { atDeclaration: string[]; onBreach: Record<string, string[]> };
+  /** Resolve on its own once alerts stay resolved through the cool-down. */
+  autoResolve: boolean;
+  /** Time alerts must stay resolved before the incident resolves or asks for confirmation. */
+  cooldown: string;
   stages: StagePolicy[];
   checks: CheckRef[];
+  followUp: FollowUpPolicy;
 }
 
 /** The part of an alert kept in workflow history, trimmed to fixed sizes. */
@@ -80,6 +127,26 @@ export interface IncidentInput {
   declaredAt: string;
   policy: SeverityPolicy;
   alert: AlertSnapshot;
+  /** State carried from the previous severity's run after a severity change. */
+  carried?: CarriedState;
+}
+
+/** What a severity change carries into the next workflow run. */
+export interface CarriedState {
+  status: 'open' | 'acknowledged';
+  acknowledgedAt?: string;
+  acknowledgedBy?: string;
+  roles: Partial<Record<Role, string>>;
+  tasks: TaskState[];
+  timeline: TimelineEntry[];
+  droppedTimelineEntries: number;
+  alertOccurrences: number;
+  flaps: number;
+  paged: PageRecord[];
+  severityHistory: SeverityChange[];
+  initialChecks: CheckResult[];
+  /** When each stage was met, by stage ID, so a stage met before the change keeps its time. */
+  stageMetAt: Record<string, string>;
 }
 
 export interface AlertOccurrence {
@@ -89,15 +156,46 @@ export interface AlertOccurrence {
   firingCount: number;
 }
 
-export interface AcknowledgeRequest {
+/** Fields every engineer command carries. */
+interface Command {
   /** Identity taken from the caller's credential by the API. */
   actor: string;
+}
+
+export interface AcknowledgeRequest extends Command {
   note?: string;
 }
 
-export interface ResolveRequest {
-  actor: string;
-  summary?: string;
+export interface ResolveRequest extends Command {
+  summary: string;
+  resolutionType: ResolutionType;
+}
+
+export interface EscalateRequest extends Command {
+  reason: string;
+  /** A contact to page; without one the next escalation level is paged. */
+  contactId?: string;
+}
+
+export interface ChangeSeverityRequest extends Command {
+  severity: Severity;
+  reason: string;
+  /** The new severity's policy, built by the API from the configuration. */
+  policy: SeverityPolicy;
+}
+
+export interface AddNoteRequest extends Command {
+  text: string;
+}
+
+export interface AssignRoleRequest extends Command {
+  role: Role;
+  contactId: string;
+}
+
+export interface CompleteTaskRequest extends Command {
+  taskId: string;
+  note?: string;
 }
 
 export interface CheckResult {
@@ -115,11 +213,11 @@ export interface CheckResult {
 export interface PageRequest {
   incidentId: string;
   /**
-   * First run ID of the incident's workflow chain. An alert that fires again
-   * after resolution opens a new incident under the same incident ID, and
-   * this keeps its pages apart from the earlier incident's.
+   * Run ID of the workflow run that sends the page. A retry or replay keeps
+   * it; an incident reopened under the same ID, or continued into another
+   * severity, gets a new one, so its pages get new keys.
    */
-  firstRunId: string;
+  runId: string;
   contactId: string;
   /** Step of the incident that sends the page; part of the idempotency key. */
   step: string;
@@ -142,26 +240,43 @@ export interface PageResult {
 export type TimelineType =
   | 'declared'
   | 'alert'
+  | 'flap'
   | 'page-sent'
   | 'page-failed'
   | 'escalated'
+  | 'business-notified'
   | 'check'
   | 'check-failed'
   | 'stage-met'
   | 'stage-breached'
+  | 'task-completed'
   | 'acknowledged'
+  | 'acknowledgement-lapsed'
+  | 'note'
+  | 'role-assigned'
+  | 'severity-changed'
+  | 'resolved-pending'
+  | 'reopened'
+  | 'confirmation-requested'
   | 'resolving'
   | 'resolved'
+  | 'follow-up-started'
+  | 'document-submitted'
+  | 'status-update'
+  | 'follow-up-deadline-missed'
+  | 'follow-up-finished'
   | 'timeline-truncated';
 
 export interface TimelineEntry {
   at: string;
   type: TimelineType;
   message: string;
+  /** Engineer identity, or `system` for what the workflow did on its own. */
   actor?: string;
   contactId?: string;
   checkId?: string;
   stageId?: string;
+  taskId?: string;
   /** Marks an entry a person must look at, such as a failed verification check. */
   flagged?: boolean;
 }
@@ -174,6 +289,27 @@ export interface StageDeadline {
   breachedAt?: string;
 }
 
+export interface TaskState {
+  id: string;
+  title: string;
+  kind: 'automated' | 'manual';
+  stageId: string;
+  /** Role or contact ID responsible for the task. */
+  owner: string;
+  dueAt: string;
+  status: 'open' | 'done' | 'failed' | 'skipped';
+  completedAt?: string;
+  completedBy?: string;
+  note?: string;
+}
+
+export interface TaskView extends TaskState {
+  /** Still open after its deadline, as of the workflow's current time. */
+  overdue: boolean;
+  /** Contact that holds the owner role, when the owner is a role and someone holds it. */
+  assignee?: string;
+}
+
 export interface PageRecord {
   contactId: string;
   step: string;
@@ -182,11 +318,20 @@ export interface PageRecord {
   deliveredAt?: string;
 }
 
+export interface SeverityChange {
+  from: Severity;
+  to: Severity;
+  at: string;
+  by: string;
+  reason: string;
+}
+
 /** What the `view` query and the API return for one incident. */
 export interface IncidentView {
   id: string;
   severity: Severity;
   status: IncidentStatus;
+  acknowledged: boolean;
   stage: string;
   service: string;
   summary: string;
@@ -197,15 +342,27 @@ export interface IncidentView {
   resolvedAt?: string;
   resolvedBy?: string;
   resolutionSummary?: string;
+  resolutionType?: ResolutionType;
   deadlines: StageDeadline[];
+  tasks: TaskView[];
+  roles: Partial<Record<Role, string>>;
   paged: PageRecord[];
+  escalation: { level: number; cycle: number; exhausted: boolean };
   nextEscalationAt?: string;
-  /** Firing notifications received for this incident, the one that opened it included. */
   alertOccurrences: number;
+  flaps: number;
   alertStatus: 'firing' | 'resolved';
+  /** End of the cool-down while the status is `resolved-pending`. */
+  cooldownEndsAt?: string;
+  /** True once the cool-down ended and a person must confirm the resolution. */
+  confirmationRequested: boolean;
+  severityHistory: SeverityChange[];
+  followUpId?: string;
   checks: { initial: CheckResult[]; verification: CheckResult[] };
   timeline: TimelineEntry[];
 }
 
 /** Failure types the workflow raises to callers of its updates. */
 export const INVALID_TRANSITION = 'InvalidTransition';
+export const UNKNOWN_TASK = 'UnknownTask';
+export const INVALID_REQUEST = 'InvalidRequest';

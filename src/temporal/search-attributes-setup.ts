@@ -2,7 +2,9 @@ import proto from '@temporalio/proto';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 
-import { INCIDENT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { SearchAttributeType } from '@temporalio/common';
+
+import { INCIDENT_SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes.js';
 
 /** The part of a client or native connection this needs. */
 interface OperatorConnection {
@@ -16,22 +18,21 @@ interface OperatorConnection {
 }
 
 /**
- * Registers the incident search attributes as Keyword where they are missing.
+ * Registers the incident search attributes where they are missing.
  * The dev server's `--search-attribute` flag is ignored for an existing
  * database file and the test server has no such flag, so both go through the
  * operator service. Returns the names it added.
  */
 export async function registerSearchAttributes(connection: OperatorConnection, namespace: string): Promise<string[]> {
   const known = await listCustomAttributes(connection, namespace);
-  const missing = INCIDENT_SEARCH_ATTRIBUTES.filter((name) => !known.has(name));
+  const missing = INCIDENT_SEARCH_ATTRIBUTE_KEYS.filter((key) => !known.has(key.name));
   if (missing.length === 0) return [];
 
-  const keyword = IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
   await connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map((name) => [name, keyword])),
+    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, indexedValueType(key.type)])),
   });
-  return missing;
+  return missing.map((key) => key.name);
 }
 
 /** gRPC status 12: the time-skipping test server does not implement listing. */
@@ -45,4 +46,18 @@ async function listCustomAttributes(connection: OperatorConnection, namespace: s
     if ((error as { code?: unknown }).code === UNIMPLEMENTED) return new Set();
     throw error;
   }
+}
+
+function indexedValueType(type: SearchAttributeType): proto.temporal.api.enums.v1.IndexedValueType {
+  if (type === SearchAttributeType.BOOL) return IndexedValueType.INDEXED_VALUE_TYPE_BOOL;
+  if (type === SearchAttributeType.KEYWORD) return IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  throw new Error(`no registration for search attribute type ${type}`);
+}
+
+/** The `--search-attribute` flags of `temporal server start-dev` for the incident attributes. */
+export function devServerSearchAttributeFlags(): string[] {
+  return INCIDENT_SEARCH_ATTRIBUTE_KEYS.flatMap((key) => [
+    '--search-attribute',
+    `${key.name}=${key.type === SearchAttributeType.BOOL ? 'Bool' : 'Keyword'}`,
+  ]);
 }

@@ -1,49 +1,64 @@
 import {
   ApplicationFailure,
+  ParentClosePolicy,
   allHandlersFinished,
   condition,
-  log,
-  proxyActivities,
+  makeContinueAsNewFunc,
   setCurrentDetails,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 
-import type { Activities } from '../activities/index.js';
-import { durationToMs } from '../shared/duration.js';
+import { followUpIdFor, type FollowUpInput } from '../shared/follow-up.js';
 import {
+  INVALID_REQUEST,
   INVALID_TRANSITION,
+  RESOLUTION_TYPES,
+  ROLES,
+  UNKNOWN_TASK,
+  WORKFLOW_TYPE_BY_SEVERITY,
   type AcknowledgeRequest,
-  type CheckRef,
-  type CheckResult,
+  type AddNoteRequest,
+  type AssignRoleRequest,
+  type ChangeSeverityRequest,
+  type CompleteTaskRequest,
+  type EscalateRequest,
   type IncidentInput,
   type IncidentView,
   type ResolveRequest,
   type Severity,
 } from '../shared/incident.js';
-import { acknowledgeUpdate, alertReceivedSignal, resolveUpdate, viewQuery } from './incident-messages.js';
+import { runChecks } from './incident-activities.js';
+import { informBusinessAtDeclaration, watchCooldown, watchDeadlines } from './incident-clock.js';
+import { escalateByHand, escalateUntilAcknowledged, watchAcknowledgement, type SideTasks } from './incident-escalation.js';
+import {
+  acknowledgeUpdate,
+  addNoteUpdate,
+  alertReceivedSignal,
+  assignRoleUpdate,
+  changeSeverityUpdate,
+  completeTaskUpdate,
+  escalateUpdate,
+  resolveUpdate,
+  viewQuery,
+} from './incident-messages.js';
 import { IncidentState } from './incident-state.js';
-import { IncidentService, IncidentSeverity, IncidentStage, IncidentStatus } from './search-attributes.js';
+import {
+  IncidentAcknowledged,
+  IncidentService,
+  IncidentSeverity,
+  IncidentStage,
+  IncidentStatus,
+} from './search-attributes.js';
 
-// A check's failure is a result, not an error, so a check is retried only
-// for a worker or network fault around it.
-const checkActivities = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { maximumAttempts: 2, initialInterval: '1s' },
-});
-
-// A page is retried with backoff for 30 minutes; a receiver's 4xx other than
-// 408 and 429 is a non-retryable failure raised by the activity.
-const pageActivities = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '30m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+const MAX_TEXT = 4000;
 
 /**
- * Runs one incident from declaration to resolution. Each severity's workflow
- * type calls this with its severity; the SLA stages, escalation chain and
+ * Runs one incident from declaration to resolution, or until a severity
+ * change continues it as another severity's workflow. Each severity's
+ * workflow type calls this; the SLA stages, tasks, escalation ladder and
  * checks come from the policy in the input.
  */
 export async function runIncident(severity: Severity, input: IncidentInput): Promise<IncidentView> {
@@ -56,25 +71,64 @@ export async function runIncident(severity: Severity, input: IncidentInput): Pro
   }
 
   const state = new IncidentState(input);
-  const sideTasks: Array<Promise<void>> = [];
+  const sideTasks: SideTasks = [];
+  const publish = () => publishProgress(state);
+  wireHandlers(state, sideTasks, publish);
+  publish();
 
+  // Paging starts first and is not awaited, so the checks never delay a page.
+  const loops = [
+    escalateUntilAcknowledged(state, sideTasks),
+    input.carried === undefined ? runChecks(state, 'initial').then(() => state.finishInitialChecks()) : Promise.resolve(),
+    watchDeadlines(state, sideTasks, publish),
+    watchAcknowledgement(state),
+    watchCooldown(state, sideTasks, publish),
+  ];
+  if (input.carried === undefined) informBusinessAtDeclaration(state, sideTasks);
+
+  await condition(() => state.stopping);
+  const change = state.pendingSeverityChange;
+  if (change !== undefined && !state.resolutionRequested) {
+    await Promise.all(loops);
+    await Promise.all(sideTasks);
+    await condition(allHandlersFinished);
+    const continueAs = makeContinueAsNewFunc<(next: IncidentInput) => Promise<IncidentView>>({
+      workflowType: WORKFLOW_TYPE_BY_SEVERITY[change.severity],
+    });
+    return continueAs({ ...input, severity: change.severity, policy: change.policy, carried: state.carry() });
+  }
+
+  await runChecks(state, 'verification');
+  await startFollowUp(state);
+  state.finishResolution();
+  publish();
+
+  await Promise.all(loops);
+  await Promise.all(sideTasks);
+  await condition(allHandlersFinished);
+  return state.view();
+}
+
+function wireHandlers(state: IncidentState, sideTasks: SideTasks, publish: () => void): void {
   setHandler(viewQuery, () => state.view());
 
   setHandler(alertReceivedSignal, (occurrence) => {
     state.recordAlert(occurrence);
+    publish();
   });
 
   setHandler(
     acknowledgeUpdate,
     (request) => {
       state.acknowledge(request.actor, request.note);
-      publishProgress(state);
+      publish();
       return state.view();
     },
     {
       validator: (request: AcknowledgeRequest) => {
         requireActor(request.actor);
-        if (state.status !== 'open') throw invalidTransition('acknowledge', state);
+        requireOpen(state, 'acknowledge');
+        if (state.acknowledged) throw invalidTransition(state, `it is already acknowledged by ${state.acknowledgedBy ?? 'someone'}`);
       },
     },
   );
@@ -82,159 +136,166 @@ export async function runIncident(severity: Severity, input: IncidentInput): Pro
   setHandler(
     resolveUpdate,
     async (request) => {
-      state.beginResolution(request.actor, request.summary);
-      publishProgress(state);
+      state.beginResolution(request.actor, request.summary, request.resolutionType);
+      publish();
       await condition(() => state.isResolved);
       return state.view();
     },
     {
       validator: (request: ResolveRequest) => {
         requireActor(request.actor);
-        if (state.resolutionRequested) throw invalidTransition('resolve', state);
+        requireText('summary', request.summary);
+        if (!(RESOLUTION_TYPES as readonly string[]).includes(request.resolutionType)) {
+          throw invalidRequest(`resolutionType is ${JSON.stringify(request.resolutionType)}, expected one of ${RESOLUTION_TYPES.join(', ')}`);
+        }
+        requireOpen(state, 'resolve');
       },
     },
   );
 
-  publishProgress(state);
-
-  // Paging starts first and is not awaited, so the checks never delay a page.
-  const escalation = escalateUntilAcknowledged(state, sideTasks);
-  const initialChecks = runChecks(state, 'initial').then(() => {
-    state.initialChecksDone = true;
-  });
-  const deadlines = watchDeadlines(state, sideTasks);
-
-  await condition(() => state.resolutionRequested);
-  await runChecks(state, 'verification');
-  state.finishResolution();
-  publishProgress(state);
-
-  await Promise.all([escalation, initialChecks, deadlines]);
-  await Promise.all(sideTasks);
-  await condition(allHandlersFinished);
-  return state.view();
-}
-
-/** Pages each escalation level in turn until someone acknowledges. */
-async function escalateUntilAcknowledged(state: IncidentState, sideTasks: Array<Promise<void>>): Promise<void> {
-  const { policy } = state.input;
-  if (!policy.page) {
-    state.record({ type: 'escalated', message: `${policy.severity} policy sends no page at declaration` });
-    return;
-  }
-
-  const timeoutMs = durationToMs(policy.acknowledgeTimeout);
-  for (const [level, contactId] of policy.escalation.entries()) {
-    const reason = level === 0 ? 'incident declared' : `not acknowledged within ${policy.acknowledgeTimeout}`;
-    sideTasks.push(sendPage(state, contactId, `escalation-${level}`, reason));
-
-    const nextContactId = policy.escalation[level + 1];
-    if (nextContactId === undefined) break;
-
-    state.nextEscalationAt = new Date(Date.now() + timeoutMs).toISOString();
-    const acknowledged = await condition(() => state.isAcknowledged, timeoutMs, {
-      summary: `wait ${policy.acknowledgeTimeout} for acknowledgement before paging ${nextContactId}`,
-    });
-    if (acknowledged) return;
-
-    state.record({
-      type: 'escalated',
-      contactId: nextContactId,
-      message: `not acknowledged within ${policy.acknowledgeTimeout}; escalating to ${nextContactId}`,
-    });
-  }
-  // TODO(escalation-repeats): after the last level nobody is paged again, even
-  // if nobody acknowledges; repeats and re-paging belong to escalation policies.
-  state.nextEscalationAt = undefined;
-}
-
-/** Waits for each SLA stage in order; a missed deadline is recorded and escalated. */
-async function watchDeadlines(state: IncidentState, sideTasks: Array<Promise<void>>): Promise<void> {
-  const { policy } = state.input;
-  for (const [index, stage] of policy.stages.entries()) {
-    const deadline = state.deadlines[index];
-    if (deadline === undefined) continue;
-
-    const remainingMs = Date.parse(deadline.dueAt) - Date.now();
-    const met =
-      state.isStageMet(stage) ||
-      (remainingMs > 0 &&
-        (await condition(() => state.isStageMet(stage), remainingMs, {
-          summary: `${stage.title} deadline (${stage.due} from declaration)`,
-        })));
-
-    if (met) {
-      state.markStageMet(stage.id);
-    } else {
-      state.markStageBreached(stage.id);
-      for (const contactId of policy.breachEscalation) {
-        state.record({ type: 'escalated', contactId, message: `${stage.title} deadline missed; paging ${contactId}` });
-        sideTasks.push(sendPage(state, contactId, `breach-${stage.id}`, `${stage.title} deadline missed`));
-      }
-    }
-    publishProgress(state);
-  }
-}
-
-async function sendPage(state: IncidentState, contactId: string, step: string, reason: string): Promise<void> {
-  const { input } = state;
-  const page = state.startPage(contactId, step);
-  try {
-    const result = await pageActivities.pageContact.executeWithOptions({ summary: `page ${contactId}: ${reason}` }, [
-      {
-        incidentId: input.incidentId,
-        firstRunId: workflowInfo().firstExecutionRunId,
-        contactId,
-        step,
-        severity: input.severity,
-        service: input.service,
-        summary: input.summary,
-        stage: state.currentStage,
-        reason,
+  setHandler(
+    escalateUpdate,
+    (request) => {
+      escalateByHand(state, sideTasks, request);
+      publish();
+      return state.view();
+    },
+    {
+      validator: (request: EscalateRequest) => {
+        requireActor(request.actor);
+        requireText('reason', request.reason);
+        requireOpen(state, 'escalate');
       },
-    ]);
-    page.state = 'delivered';
-    page.deliveredAt = new Date().toISOString();
-    const note = result.duplicate ? ' (receiver had it already)' : '';
-    state.record({ type: 'page-sent', contactId, message: `paged ${contactId}: ${reason}${note}` });
-  } catch (error) {
-    page.state = 'failed';
-    const cause = failureMessage(error);
-    log.warn('page failed', { incidentId: input.incidentId, contactId, step, error: cause });
-    state.record({ type: 'page-failed', contactId, flagged: true, message: `page to ${contactId} failed: ${cause}` });
-  }
-}
+    },
+  );
 
-/** Runs every configured check at once and records each result as it arrives. */
-async function runChecks(state: IncidentState, phase: 'initial' | 'verification'): Promise<void> {
-  const { checks } = state.input.policy;
-  await Promise.all(
-    checks.map(async (check) => {
-      const result = await runCheck(state.input.incidentId, check, phase);
-      state.addCheckResult(phase, result);
-    }),
+  setHandler(
+    changeSeverityUpdate,
+    (request) => {
+      state.severityHistory.push({
+        from: state.input.severity,
+        to: request.severity,
+        at: new Date().toISOString(),
+        by: request.actor,
+        reason: request.reason,
+      });
+      state.record({
+        type: 'severity-changed',
+        actor: request.actor,
+        message: `severity ${state.input.severity} -> ${request.severity}: ${request.reason}`,
+      });
+      state.pendingSeverityChange = request;
+      return { ...state.view(), severity: request.severity };
+    },
+    {
+      validator: (request: ChangeSeverityRequest) => {
+        requireActor(request.actor);
+        requireText('reason', request.reason);
+        requireOpen(state, 'change the severity of');
+        if (request.severity === state.input.severity) throw invalidTransition(state, `its severity is already ${request.severity}`);
+        if (request.policy?.severity !== request.severity) {
+          throw invalidRequest(`policy is for ${String(request.policy?.severity)}, expected the policy of ${request.severity}`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    addNoteUpdate,
+    (request) => {
+      state.addNote(request.actor, request.text);
+      publish();
+      return state.view();
+    },
+    {
+      validator: (request: AddNoteRequest) => {
+        requireActor(request.actor);
+        requireText('text', request.text);
+        if (state.isResolved) throw invalidTransition(state, 'it is resolved');
+      },
+    },
+  );
+
+  setHandler(
+    assignRoleUpdate,
+    (request) => {
+      state.assignRole(request.actor, request.role, request.contactId);
+      publish();
+      return state.view();
+    },
+    {
+      validator: (request: AssignRoleRequest) => {
+        requireActor(request.actor);
+        requireText('contactId', request.contactId);
+        if (!ROLES.includes(request.role)) throw invalidRequest(`role is ${JSON.stringify(request.role)}, expected one of ${ROLES.join(', ')}`);
+        requireOpen(state, 'assign a role on');
+      },
+    },
+  );
+
+  setHandler(
+    completeTaskUpdate,
+    (request) => {
+      state.completeTask(request.taskId, request.actor, request.note);
+      publish();
+      return state.view();
+    },
+    {
+      validator: (request: CompleteTaskRequest) => {
+        requireActor(request.actor);
+        requireOpen(state, 'complete a task of');
+        const task = state.task(request.taskId);
+        if (task === undefined) {
+          throw ApplicationFailure.create({
+            type: UNKNOWN_TASK,
+            nonRetryable: true,
+            message: `incident ${state.input.incidentId} has no task ${request.taskId}`,
+            details: [{ taskIds: state.tasks.map((candidate) => candidate.id) }],
+          });
+        }
+        if (task.kind === 'automated') throw invalidTransition(state, `task ${task.id} is completed by the workflow`);
+        if (task.status !== 'open') throw invalidTransition(state, `task ${task.id} is already ${task.status}`, { taskStatus: task.status });
+      },
+    },
   );
 }
 
-async function runCheck(incidentId: string, check: CheckRef, phase: string): Promise<CheckResult> {
-  const options = { summary: `${phase} check ${check.id}` };
-  const request = { incidentId, checkId: check.id };
-  try {
-    if (check.kind === 'redis') return await checkActivities.pingRedis.executeWithOptions(options, [request]);
-    return await checkActivities.probeHttp.executeWithOptions(options, [request]);
-  } catch (error) {
-    // The check could not run at all (a worker fault or a configuration
-    // error). Record that as a failed result rather than lose the step.
-    const message = failureMessage(error);
-    return {
-      checkId: check.id,
-      kind: check.kind,
-      ok: false,
-      latencyMs: 0,
-      error: `check did not run: ${message}`,
-      checkedAt: new Date().toISOString(),
-    };
-  }
+/** Starts the post-incident follow-up as its own workflow, which outlives this one. */
+async function startFollowUp(state: IncidentState): Promise<void> {
+  const { input } = state;
+  const runId = workflowInfo().runId;
+  const followUpId = followUpIdFor(input.incidentId, runId);
+  const firstLevelContact = input.policy.escalation.levels[0]?.targets.find((target) => !target.startsWith('role:'));
+  const followUpInput: FollowUpInput = {
+    followUpId,
+    incidentId: input.incidentId,
+    incidentRunId: runId,
+    severity: input.severity,
+    service: input.service,
+    summary: input.summary,
+    declaredAt: input.declaredAt,
+    resolvedAt: new Date().toISOString(),
+    resolution: {
+      by: state.resolvedBy ?? 'unknown',
+      summary: state.resolutionSummary ?? '',
+      type: state.resolutionType ?? 'other',
+    },
+    ownerContactId: state.roles['incident-commander'] ?? firstLevelContact ?? 'primary-oncall',
+    timeline: state.view().timeline,
+    policy: input.policy.followUp,
+  };
+
+  await startChild('postIncidentFollowUp', {
+    workflowId: followUpId,
+    args: [followUpInput],
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    staticSummary: `Follow-up of ${input.severity} ${input.service}: ${input.summary}`,
+  });
+  state.followUpId = followUpId;
+  state.record({
+    type: 'follow-up-started',
+    message: `follow-up ${followUpId} started: report due in ${input.policy.followUp.reportDue}`,
+  });
 }
 
 function publishProgress(state: IncidentState): void {
@@ -244,38 +305,46 @@ function publishProgress(state: IncidentState): void {
     { key: IncidentStatus, value: state.status },
     { key: IncidentService, value: state.input.service },
     { key: IncidentStage, value: stage },
+    { key: IncidentAcknowledged, value: state.acknowledged },
   ]);
 
   const deadline = state.deadlines.find((candidate) => candidate.stageId === stage);
   const due = deadline === undefined ? '' : `, due ${deadline.dueAt}`;
-  setCurrentDetails(`**${state.status}**, stage ${stage}${due}. Alert occurrences: ${state.alertOccurrences}.`);
-}
-
-/**
- * Returns the message of the activity's own failure. Temporal wraps it in an
- * ActivityFailure whose message only says that the activity failed.
- */
-function failureMessage(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.cause instanceof Error) return error.cause.message;
-  return error.message;
+  const next = state.nextEscalationAt === undefined ? '' : ` Next escalation ${state.nextEscalationAt}.`;
+  setCurrentDetails(
+    `**${state.input.severity} ${state.status}**, stage ${stage}${due}.${next} Alert occurrences: ${state.alertOccurrences}, flaps: ${state.flaps}.`,
+  );
 }
 
 function requireActor(actor: unknown): void {
   if (typeof actor !== 'string' || actor.length === 0) {
-    throw ApplicationFailure.create({
-      type: 'InvalidRequest',
-      nonRetryable: true,
-      message: `actor is ${JSON.stringify(actor)}, expected the identity of the engineer`,
-    });
+    throw invalidRequest(`actor is ${JSON.stringify(actor)}, expected the identity of the engineer`);
   }
 }
 
-function invalidTransition(command: string, state: IncidentState): ApplicationFailure {
+function requireText(field: string, value: unknown): void {
+  if (typeof value !== 'string' || value.trim().length === 0 || value.length > MAX_TEXT) {
+    throw invalidRequest(`${field} is ${JSON.stringify(value)}, expected text of 1 to ${MAX_TEXT} characters`);
+  }
+}
+
+/** Rejects a command once resolution has begun or a severity change is under way. */
+function requireOpen(state: IncidentState, command: string): void {
+  if (state.resolutionRequested) throw invalidTransition(state, `cannot ${command} it while it is ${state.status}`);
+  if (state.pendingSeverityChange !== undefined) {
+    throw invalidTransition(state, `cannot ${command} it while it moves to ${state.pendingSeverityChange.severity}`);
+  }
+}
+
+function invalidRequest(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: INVALID_REQUEST, nonRetryable: true, message });
+}
+
+function invalidTransition(state: IncidentState, reason: string, extra: Record<string, unknown> = {}): ApplicationFailure {
   return ApplicationFailure.create({
     type: INVALID_TRANSITION,
     nonRetryable: true,
-    message: `cannot ${command} incident ${state.input.incidentId}: its status is ${state.status}`,
-    details: [{ status: state.status, stage: state.currentStage }],
+    message: `incident ${state.input.incidentId}: ${reason}`,
+    details: [{ status: state.status, severity: state.input.severity, stage: state.currentStage, acknowledged: state.acknowledged, ...extra }],
   });
 }

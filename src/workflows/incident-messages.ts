@@ -1,11 +1,21 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
-import type { AcknowledgeRequest, AlertOccurrence, IncidentView, ResolveRequest } from '../shared/incident.js';
+import type {
+  AcknowledgeRequest,
+  AddNoteRequest,
+  AlertOccurrence,
+  AssignRoleRequest,
+  ChangeSeverityRequest,
+  CompleteTaskRequest,
+  EscalateRequest,
+  IncidentView,
+  ResolveRequest,
+} from '../shared/incident.js';
 
-/** An alert occurrence for this incident. A signal, so it is accepted even while no worker runs. */
+/** An alert notification for this incident. A signal, so it is accepted even while no worker runs. */
 export const alertReceivedSignal = defineSignal<[AlertOccurrence]>('alertReceived');
 
-/** An engineer takes the incident; escalation stops. Rejected unless the incident is open. */
+/** An engineer takes the incident; escalation stops. Rejected once someone holds it or resolution began. */
 export const acknowledgeUpdate = defineUpdate<IncidentView, [AcknowledgeRequest]>('acknowledge');
 
 /**
@@ -13,6 +23,22 @@ export const acknowledgeUpdate = defineUpdate<IncidentView, [AcknowledgeRequest]
  * have run and returns the final view. Rejected once resolution has begun.
  */
 export const resolveUpdate = defineUpdate<IncidentView, [ResolveRequest]>('resolve');
+
+/** Pages the next escalation level, or a named contact, at once. */
+export const escalateUpdate = defineUpdate<IncidentView, [EscalateRequest]>('escalate');
+
+/**
+ * Moves the incident to another severity. The run then continues as new into
+ * that severity's workflow type under the same workflow ID.
+ */
+export const changeSeverityUpdate = defineUpdate<IncidentView, [ChangeSeverityRequest]>('changeSeverity');
+
+export const addNoteUpdate = defineUpdate<IncidentView, [AddNoteRequest]>('addNote');
+
+export const assignRoleUpdate = defineUpdate<IncidentView, [AssignRoleRequest]>('assignRole');
+
+/** Completes a manual runbook task; automated tasks are completed by the workflow. */
+export const completeTaskUpdate = defineUpdate<IncidentView, [CompleteTaskRequest]>('completeTask');
 
 /** The incident as the API shows it. */
 export const viewQuery = defineQuery<IncidentView>('view');

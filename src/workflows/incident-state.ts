@@ -1,14 +1,22 @@
 import { durationToMs } from '../shared/duration.js';
-import type {
-  AlertOccurrence,
-  CheckResult,
-  IncidentInput,
-  IncidentStatus,
-  IncidentView,
-  PageRecord,
-  StageDeadline,
-  StagePolicy,
-  TimelineEntry,
+import {
+  ROLES,
+  type AlertOccurrence,
+  type CarriedState,
+  type ChangeSeverityRequest,
+  type CheckResult,
+  type IncidentInput,
+  type IncidentStatus,
+  type IncidentView,
+  type PageRecord,
+  type ResolutionType,
+  type Role,
+  type SeverityChange,
+  type StageDeadline,
+  type StagePolicy,
+  type TaskState,
+  type TaskView,
+  type TimelineEntry,
 } from '../shared/incident.js';
 
 /**
@@ -17,6 +25,9 @@ import type {
  */
 const MAX_TIMELINE_ENTRIES = 500;
 
+/** Actor recorded for what the workflow does on its own. */
+export const SYSTEM_ACTOR = 'system';
+
 /**
  * The state of one incident and the rules for changing it. Plain code with no
  * Temporal calls, so the lifecycle reads as steps and this class can be read
@@ -24,48 +35,115 @@ const MAX_TIMELINE_ENTRIES = 500;
  * workflow.
  */
 export class IncidentState {
-  status: IncidentStatus = 'open';
+  status: IncidentStatus;
+  /** Someone holds the incident; cleared when the acknowledgement lapses. */
+  acknowledged: boolean;
   acknowledgedAt?: string;
   acknowledgedBy?: string;
   resolvedAt?: string;
   resolvedBy?: string;
   resolutionSummary?: string;
+  resolutionType?: ResolutionType;
+  roles: Partial<Record<Role, string>>;
   nextEscalationAt?: string;
-  alertOccurrences = 0;
+  alertOccurrences: number;
+  flaps: number;
   alertStatus: 'firing' | 'resolved';
-  initialChecksDone = false;
+  cooldownEndsAt?: string;
+  confirmationRequested = false;
+  initialChecksDone: boolean;
+  followUpId?: string;
+  pendingSeverityChange?: ChangeSeverityRequest;
+  severityHistory: SeverityChange[];
+
+  /** Position on the escalation ladder. */
+  readonly escalation = { level: 0, cycle: 0, exhausted: false };
+  /** Changes whenever an engineer moves the ladder by hand, so the waiting level restarts. */
+  escalationEpoch = 0;
+  /** Changes with every engineer command; an acknowledgement lapses only without it. */
+  progress = 0;
+  /** Set when an acknowledgement lapsed and the current level must be paged again. */
+  repageRequested = false;
+  /** Counters that keep page steps, and so idempotency keys, unique within a run. */
+  readonly stepCounters = { lapse: 0, manual: 0, confirmation: 0 };
 
   readonly deadlines: StageDeadline[];
-  readonly paged: PageRecord[] = [];
-  readonly initialChecks: CheckResult[] = [];
+  readonly tasks: TaskState[];
+  readonly paged: PageRecord[];
+  readonly initialChecks: CheckResult[];
   readonly verificationChecks: CheckResult[] = [];
-  private readonly timeline: TimelineEntry[] = [];
-  private droppedTimelineEntries = 0;
+  private readonly timeline: TimelineEntry[];
+  private droppedTimelineEntries: number;
 
   constructor(readonly input: IncidentInput) {
+    const { carried, policy } = input;
     const declaredAtMs = Date.parse(input.declaredAt);
+    const dueAt = (stage: StagePolicy) => new Date(declaredAtMs + durationToMs(stage.due)).toISOString();
+
+    this.status = carried?.status ?? 'open';
+    this.acknowledged = carried?.status === 'acknowledged';
+    this.acknowledgedAt = carried?.acknowledgedAt;
+    this.acknowledgedBy = carried?.acknowledgedBy;
+    this.roles = { ...(carried?.roles ?? {}) };
+    this.alertOccurrences = carried?.alertOccurrences ?? 0;
+    this.flaps = carried?.flaps ?? 0;
     this.alertStatus = input.alert.status;
-    this.deadlines = input.policy.stages.map((stage) => ({
-      stageId: stage.id,
-      title: stage.title,
-      dueAt: new Date(declaredAtMs + durationToMs(stage.due)).toISOString(),
-    }));
-    // Recorded here, before any signal handler runs, so it heads the timeline.
-    this.record({
-      type: 'declared',
-      message: `${input.severity} incident declared for ${input.service}: ${input.summary}`,
+    this.severityHistory = [...(carried?.severityHistory ?? [])];
+    this.paged = [...(carried?.paged ?? [])];
+    this.initialChecks = [...(carried?.initialChecks ?? [])];
+    this.initialChecksDone = carried !== undefined;
+    this.timeline = [...(carried?.timeline ?? [])];
+    this.droppedTimelineEntries = carried?.droppedTimelineEntries ?? 0;
+
+    // Deadlines are recomputed from the original declaration time with this
+    // severity's durations; a stage already met keeps its time.
+    this.deadlines = policy.stages.map((stage) => {
+      const metAt = carried?.stageMetAt[stage.id];
+      return { stageId: stage.id, title: stage.title, dueAt: dueAt(stage), ...(metAt === undefined ? {} : { metAt }) };
     });
+
+    // Tasks come from this severity's stages; a task done before a severity
+    // change stays done, and tasks this severity lacks are kept as they were.
+    const carriedTasks = new Map((carried?.tasks ?? []).map((task) => [task.id, task]));
+    this.tasks = policy.stages.flatMap((stage) =>
+      stage.tasks.map((spec): TaskState => {
+        const previous = carriedTasks.get(spec.id);
+        carriedTasks.delete(spec.id);
+        return {
+          id: spec.id,
+          title: spec.title,
+          kind: spec.kind,
+          stageId: stage.id,
+          owner: spec.owner,
+          dueAt: dueAt(stage),
+          status: previous?.status ?? 'open',
+          ...(previous?.completedAt === undefined ? {} : { completedAt: previous.completedAt }),
+          ...(previous?.completedBy === undefined ? {} : { completedBy: previous.completedBy }),
+          ...(previous?.note === undefined ? {} : { note: previous.note }),
+        };
+      }),
+    );
+    this.tasks.push(...carriedTasks.values());
+
+    if (carried === undefined) {
+      // Recorded here, before any signal handler runs, so it heads the timeline.
+      this.record({
+        type: 'declared',
+        message: `${input.severity} incident declared for ${input.service}: ${input.summary}`,
+      });
+    }
   }
 
-  get isAcknowledged(): boolean {
-    return this.status !== 'open';
+  /** True once resolution has begun or a severity change ends this run. */
+  get stopping(): boolean {
+    return this.resolutionRequested || this.pendingSeverityChange !== undefined;
   }
 
   get isResolved(): boolean {
     return this.status === 'resolved';
   }
 
-  /** True once an engineer has asked to resolve, including while verification runs. */
+  /** True once an engineer (or the cool-down) started resolution, including while verification runs. */
   get resolutionRequested(): boolean {
     return this.status === 'resolving' || this.status === 'resolved';
   }
@@ -79,10 +157,11 @@ export class IncidentState {
   }
 
   isStageMet(stage: StagePolicy): boolean {
-    // TODO(runbook-tasks): investigation should end when its runbook tasks are
-    // done; until tasks exist, only acknowledgement or resolution ends a stage.
-    if (stage.endsWhen === 'acknowledged') return this.isAcknowledged && this.initialChecksDone;
-    return this.resolutionRequested;
+    if (this.resolutionRequested) return true;
+    const tasksDone = stage.tasks.every((task) => this.task(task.id)?.status !== 'open');
+    if (stage.endsWhen === 'acknowledged') return this.acknowledgedAt !== undefined && tasksDone;
+    if (stage.endsWhen === 'tasks') return tasksDone;
+    return false;
   }
 
   record(entry: Omit<TimelineEntry, 'at'>): void {
@@ -93,49 +172,131 @@ export class IncidentState {
     }
   }
 
-  /** Counts a firing occurrence; only the first alert and a change of alert status go on the timeline. */
+  /**
+   * Applies an alert notification. Firing ones are counted; a firing one in
+   * the cool-down reopens the incident as a flap. "All resolved" starts the
+   * cool-down. Neither pages anyone.
+   */
   recordAlert(occurrence: AlertOccurrence): void {
-    const first = this.alertOccurrences === 0;
-    if (occurrence.status === 'firing') this.alertOccurrences += 1;
-    if (occurrence.status === this.alertStatus && !first) return;
-
+    const first = this.alertOccurrences === 0 && occurrence.status === 'firing';
+    const changed = occurrence.status !== this.alertStatus;
     this.alertStatus = occurrence.status;
-    const message =
-      occurrence.status === 'firing'
-        ? `alert firing (${occurrence.firingCount} of ${occurrence.alertCount} alerts)`
-        : 'source reports every alert resolved; the incident stays open until an engineer resolves it';
-    this.record({ type: 'alert', message });
+
+    if (occurrence.status === 'firing') {
+      this.alertOccurrences += 1;
+      if (this.status === 'resolved-pending') {
+        this.reopen();
+        return;
+      }
+      if (first || changed) {
+        this.record({ type: 'alert', message: `alert firing (${occurrence.firingCount} of ${occurrence.alertCount} alerts)` });
+      }
+      return;
+    }
+
+    if (this.status === 'open' || this.status === 'acknowledged') {
+      const cooldownMs = durationToMs(this.input.policy.cooldown);
+      this.status = 'resolved-pending';
+      this.cooldownEndsAt = new Date(Date.now() + cooldownMs).toISOString();
+      this.record({
+        type: 'resolved-pending',
+        message: `source reports every alert resolved; cool-down of ${this.input.policy.cooldown} started`,
+      });
+    }
   }
 
   acknowledge(actor: string, note?: string): void {
-    this.status = 'acknowledged';
+    this.acknowledged = true;
     this.acknowledgedAt = new Date().toISOString();
     this.acknowledgedBy = actor;
+    if (this.status === 'open') this.status = 'acknowledged';
     this.nextEscalationAt = undefined;
+    this.progress += 1;
+    this.completeTask('acknowledge', actor);
     this.record({ type: 'acknowledged', actor, message: note === undefined ? 'acknowledged' : `acknowledged: ${note}` });
   }
 
-  beginResolution(actor: string, summary?: string): void {
-    if (this.acknowledgedAt === undefined) {
-      this.acknowledgedAt = new Date().toISOString();
-      this.acknowledgedBy = actor;
+  /** Drops an acknowledgement that saw no progress in time; the lifecycle pages again. */
+  lapseAcknowledgement(): void {
+    this.acknowledged = false;
+    if (this.status === 'acknowledged') this.status = 'open';
+    this.repageRequested = true;
+    this.record({
+      type: 'acknowledgement-lapsed',
+      flagged: true,
+      actor: SYSTEM_ACTOR,
+      message: `no progress within ${this.input.policy.acknowledgementLapse} of the acknowledgement; paging again`,
+    });
+  }
+
+  beginResolution(actor: string, summary: string, resolutionType: ResolutionType): void {
+    if (!this.acknowledged) {
+      this.acknowledged = true;
+      this.acknowledgedAt ??= new Date().toISOString();
+      this.acknowledgedBy ??= actor;
+      this.completeTask('acknowledge', actor);
     }
     this.status = 'resolving';
     this.resolvedBy = actor;
     this.resolutionSummary = summary;
+    this.resolutionType = resolutionType;
     this.nextEscalationAt = undefined;
-    this.record({ type: 'resolving', actor, message: 'resolution requested; running verification checks' });
+    this.cooldownEndsAt = undefined;
+    this.record({ type: 'resolving', actor, message: `resolution (${resolutionType}) requested: ${summary}` });
   }
 
   finishResolution(): void {
     this.status = 'resolved';
     this.resolvedAt = new Date().toISOString();
+    for (const task of this.tasks) {
+      if (task.status === 'open') task.status = 'skipped';
+    }
     const failed = this.verificationChecks.filter((check) => !check.ok).length;
     const message =
       failed === 0
         ? 'resolved; every verification check passed'
         : `resolved with ${failed} failed verification check(s)`;
     this.record({ type: 'resolved', actor: this.resolvedBy, message, flagged: failed > 0 });
+  }
+
+  requestConfirmation(): void {
+    this.confirmationRequested = true;
+    this.record({
+      type: 'confirmation-requested',
+      actor: SYSTEM_ACTOR,
+      flagged: true,
+      message: `alerts stayed resolved for ${this.input.policy.cooldown}; a person must confirm with resolve`,
+    });
+  }
+
+  /** Completes an open task; returns false when there is no such open task. */
+  completeTask(taskId: string, actor: string, note?: string): boolean {
+    const task = this.task(taskId);
+    if (task?.status !== 'open') return false;
+
+    task.status = 'done';
+    task.completedAt = new Date().toISOString();
+    task.completedBy = actor;
+    if (note !== undefined) task.note = note;
+    if (actor !== SYSTEM_ACTOR) this.progress += 1;
+    const suffix = note === undefined ? '' : `: ${note}`;
+    this.record({ type: 'task-completed', actor, taskId, message: `${task.title} done${suffix}` });
+    return true;
+  }
+
+  task(taskId: string): TaskState | undefined {
+    return this.tasks.find((candidate) => candidate.id === taskId);
+  }
+
+  addNote(actor: string, text: string): void {
+    this.progress += 1;
+    this.record({ type: 'note', actor, message: text });
+  }
+
+  assignRole(actor: string, role: Role, contactId: string): void {
+    this.roles[role] = contactId;
+    this.progress += 1;
+    this.record({ type: 'role-assigned', actor, contactId, message: `${contactId} is ${role}` });
   }
 
   markStageMet(stageId: string): void {
@@ -174,6 +335,14 @@ export class IncidentState {
     });
   }
 
+  /** Marks the initial checks done and completes the health-check task with their outcome. */
+  finishInitialChecks(): void {
+    this.initialChecksDone = true;
+    const failed = this.initialChecks.filter((check) => !check.ok).map((check) => check.checkId);
+    const note = failed.length === 0 ? 'all checks passed' : `failed: ${failed.join(', ')}`;
+    this.completeTask('health-check', SYSTEM_ACTOR, note);
+  }
+
   /** Adds a page in state `sending` and returns it for later updates. */
   startPage(contactId: string, step: string): PageRecord {
     const page: PageRecord = { contactId, step, requestedAt: new Date().toISOString(), state: 'sending' };
@@ -181,8 +350,30 @@ export class IncidentState {
     return page;
   }
 
+  /** Everything a severity change carries into the next run. */
+  carry(): CarriedState {
+    return {
+      status: this.acknowledged ? 'acknowledged' : 'open',
+      acknowledgedAt: this.acknowledgedAt,
+      acknowledgedBy: this.acknowledgedBy,
+      roles: { ...this.roles },
+      tasks: this.tasks.map((task) => ({ ...task })),
+      timeline: [...this.timeline],
+      droppedTimelineEntries: this.droppedTimelineEntries,
+      alertOccurrences: this.alertOccurrences,
+      flaps: this.flaps,
+      paged: this.paged.map((page) => ({ ...page })),
+      severityHistory: [...this.severityHistory],
+      initialChecks: [...this.initialChecks],
+      stageMetAt: Object.fromEntries(
+        this.deadlines.flatMap((deadline) => (deadline.metAt === undefined ? [] : [[deadline.stageId, deadline.metAt]])),
+      ),
+    };
+  }
+
   view(): IncidentView {
     const { input } = this;
+    const now = Date.now();
     const timeline =
       this.droppedTimelineEntries === 0
         ? [...this.timeline]
@@ -199,6 +390,7 @@ export class IncidentState {
       id: input.incidentId,
       severity: input.severity,
       status: this.status,
+      acknowledged: this.acknowledged,
       stage: this.currentStage,
       service: input.service,
       summary: input.summary,
@@ -209,13 +401,43 @@ export class IncidentState {
       resolvedAt: this.resolvedAt,
       resolvedBy: this.resolvedBy,
       resolutionSummary: this.resolutionSummary,
+      resolutionType: this.resolutionType,
       deadlines: this.deadlines.map((deadline) => ({ ...deadline })),
+      tasks: this.tasks.map((task) => this.taskView(task, now)),
+      roles: { ...this.roles },
       paged: this.paged.map((page) => ({ ...page })),
+      escalation: { ...this.escalation },
       nextEscalationAt: this.nextEscalationAt,
       alertOccurrences: this.alertOccurrences,
+      flaps: this.flaps,
       alertStatus: this.alertStatus,
+      cooldownEndsAt: this.cooldownEndsAt,
+      confirmationRequested: this.confirmationRequested,
+      severityHistory: [...this.severityHistory],
+      followUpId: this.followUpId,
       checks: { initial: [...this.initialChecks], verification: [...this.verificationChecks] },
       timeline,
+    };
+  }
+
+  private reopen(): void {
+    this.status = this.acknowledged ? 'acknowledged' : 'open';
+    this.flaps += 1;
+    this.cooldownEndsAt = undefined;
+    this.confirmationRequested = false;
+    this.record({
+      type: 'flap',
+      flagged: true,
+      message: `alert fired again during the cool-down; incident reopened without a page (flap ${this.flaps})`,
+    });
+  }
+
+  private taskView(task: TaskState, now: number): TaskView {
+    const assignee = (ROLES as readonly string[]).includes(task.owner) ? this.roles[task.owner as Role] : undefined;
+    return {
+      ...task,
+      overdue: task.status === 'open' && now > Date.parse(task.dueAt),
+      ...(assignee === undefined ? {} : { assignee }),
     };
   }
 

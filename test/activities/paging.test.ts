@@ -20,7 +20,7 @@ afterAll(async () => {
 
 const request: PageRequest = {
   incidentId: 'alertmanager-0123456789abcdef01234567',
-  firstRunId: '3f8c2a6e-1d4b-4c9a-9e1f-6b7d8a9c0e12',
+  runId: '3f8c2a6e-1d4b-4c9a-9e1f-6b7d8a9c0e12',
   contactId: 'secondary-oncall',
   step: 'escalation-1',
   severity: 'P0',
@@ -45,7 +45,7 @@ describe('pageContact', () => {
     const result = await runActivity(activities.pageContact, request);
 
     const received = pager.on('/pages/secondary-oncall').at(-1);
-    const expectedKey = `${request.incidentId}/${request.firstRunId}/escalation-1/secondary-oncall`;
+    const expectedKey = `${request.incidentId}/${request.runId}/escalation-1/secondary-oncall`;
     expect(received?.method).toBe('POST');
     expect(received?.headers['idempotency-key']).toBe(expectedKey);
     expect(received?.headers['content-type']).toContain('application/json');

@@ -183,7 +183,7 @@ describe('incident routes input', () => {
       method: 'POST',
       url: '/incidents/alertmanager-unknown/resolve',
       headers: { ...auth, 'content-type': 'application/json' },
-      payload: JSON.stringify({ sumary: 'typo' }),
+      payload: JSON.stringify({ summary: 'fixed', resolutionType: 'hotfix', sumary: 'typo' }),
     });
 
     expect(response.statusCode).toBe(400);

@@ -15,6 +15,7 @@ import { eventually, startDevServer } from '../helpers/temporal.js';
 
 const ALICE_TOKEN = 'alice-token-0123456789abcdef';
 const BOB_TOKEN = 'bob-token-0123456789abcdef';
+const RESOLUTION = { summary: 'rolled back the release', resolutionType: 'rollback' };
 
 let env: TestWorkflowEnvironment;
 let app: App;
@@ -39,7 +40,7 @@ beforeAll(async () => {
     const manager = draft.contacts.find((contact) => contact.id === 'engineering-manager');
     if (manager !== undefined) manager.webhook = 'dev-inbox';
     draft.severities.P3.page = true;
-    draft.severities.P3.escalation = ['engineering-manager'];
+    draft.severities.P3.escalation.levels = [{ targets: ['engineering-manager'], wait: '1d' }];
   });
 
   app = await buildApp({
@@ -117,7 +118,7 @@ describe('incident end to end', () => {
 
     barqApi.respond = (request) =>
       request.path === '/health/ready' ? { status: 503, body: { status: 'Degraded' } } : { status: 200, body: {} };
-    const resolved = await api('POST', `/incidents/${id}/resolve`, ALICE_TOKEN, { summary: 'rolled back' });
+    const resolved = await api('POST', `/incidents/${id}/resolve`, ALICE_TOKEN, RESOLUTION);
     expect(resolved.status).toBe(200);
     expect(resolved.body['status']).toBe('resolved');
     expect(resolved.body['resolvedBy']).toBe('alice');
@@ -140,7 +141,7 @@ describe('incident end to end', () => {
     for await (const execution of env.client.workflow.list({ query: `WorkflowId = '${id}'` })) runs.push(execution.runId);
     expect(runs).toHaveLength(1);
 
-    const afterwards = await api('POST', `/incidents/${id}/resolve`, ALICE_TOKEN);
+    const afterwards = await api('POST', `/incidents/${id}/resolve`, ALICE_TOKEN, RESOLUTION);
     expect(afterwards.status).toBe(409);
     expect(afterwards.body['details'].status).toBe('resolved');
     expect(pager.on('/pages/primary-oncall')).toHaveLength(1);
@@ -151,7 +152,7 @@ describe('incident end to end', () => {
     const { body } = await api('POST', '/webhooks/alertmanager', ALICE_TOKEN, payload);
     const id: string = body['incidents'][0].id;
     await eventually(async () => (pager.requests.some((request) => request.body && (request.body as { incidentId?: string }).incidentId === id) ? true : undefined), 'the first page');
-    await api('POST', `/incidents/${id}/resolve`, ALICE_TOKEN);
+    await api('POST', `/incidents/${id}/resolve`, ALICE_TOKEN, RESOLUTION);
 
     const reopened = await api('POST', '/webhooks/alertmanager', ALICE_TOKEN, payload);
     const keys = await eventually(async () => {
@@ -169,7 +170,7 @@ describe('incident end to end', () => {
     expect(view.body['status']).toBe('open');
     expect(view.body['alertOccurrences']).toBe(1);
 
-    await api('POST', `/incidents/${id}/resolve`, ALICE_TOKEN);
+    await api('POST', `/incidents/${id}/resolve`, ALICE_TOKEN, RESOLUTION);
   });
 
   it('pages a dev-inbox contact through the inbox', async () => {
@@ -192,7 +193,7 @@ describe('incident end to end', () => {
     const view = await api('GET', `/incidents/${id}`, ALICE_TOKEN);
     expect(view.body['paged'][0].state).toBe('delivered');
 
-    const resolved = await api('POST', `/incidents/${id}/resolve`, ALICE_TOKEN);
+    const resolved = await api('POST', `/incidents/${id}/resolve`, ALICE_TOKEN, RESOLUTION);
     expect(resolved.status).toBe(200);
   });
 

@@ -74,8 +74,9 @@ describe('npm start', () => {
     const id = incidents[0]!.id;
     const inbox = await eventually(async () => {
       const response = await fetch(`${apiUrl}/dev/inbox`, { headers });
-      const { pages } = (await response.json()) as { pages: Array<{ idempotencyKey: string }> };
-      return pages.length > 0 ? pages : undefined;
+      const { pages } = (await response.json()) as { pages: Array<{ contactId: string; idempotencyKey: string }> };
+      const primary = pages.filter((page) => page.contactId === 'primary-oncall');
+      return primary.length > 0 ? primary : undefined;
     }, 'the page in the development inbox');
     const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
     first.child.kill('SIGINT');
@@ -92,7 +93,11 @@ describe('npm start', () => {
     const second = startService(env);
     await eventually(async () => (second.output().includes('barq-incident is running') ? true : undefined), 'the restart', 90_000);
     const view = await fetch(`${apiUrl}/incidents/${id}`, { headers });
-    const resolved = await fetch(`${apiUrl}/incidents/${id}/resolve`, { method: 'POST', headers, body: '{}' });
+    const resolved = await fetch(`${apiUrl}/incidents/${id}/resolve`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ summary: 'restarted barq-api', resolutionType: 'other' }),
+    });
     second.child.kill('SIGTERM');
 
     expect(view.status).toBe(200);

@@ -2,12 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
 
-import {
-  IncidentService,
-  IncidentSeverity,
-  IncidentStage,
-  IncidentStatus,
-} from '../../src/workflows/search-attributes.js';
+import { INCIDENT_SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/search-attributes.js';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes-setup.js';
 import { workflowsPath } from '../../src/worker/worker.js';
 
@@ -27,7 +22,7 @@ export async function startDevServer(): Promise<TestWorkflowEnvironment> {
     server: {
       executable: { type: 'existing-path', path: inject('temporalCliPath') },
       ip: '127.0.0.1',
-      searchAttributes: [IncidentSeverity, IncidentStatus, IncidentService, IncidentStage],
+      searchAttributes: INCIDENT_SEARCH_ATTRIBUTE_KEYS,
     },
   });
 }

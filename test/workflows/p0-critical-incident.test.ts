@@ -7,10 +7,17 @@ import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Activities } from '../../src/activities/index.js';
-import type { CheckResult, IncidentView, PageRequest } from '../../src/shared/incident.js';
-import { acknowledgeUpdate, alertReceivedSignal, resolveUpdate, viewQuery } from '../../src/workflows/incident-messages.js';
+import type { IncidentView } from '../../src/shared/incident.js';
+import {
+  acknowledgeUpdate,
+  alertReceivedSignal,
+  completeTaskUpdate,
+  resolveUpdate,
+  viewQuery,
+} from '../../src/workflows/incident-messages.js';
 import { p0CriticalIncident } from '../../src/workflows/index.js';
 import { incidentInput, testConfig } from '../helpers/config.js';
+import { closeFollowUp, fakeActivities } from '../helpers/fake-activities.js';
 import { startTimeSkippingServer } from '../helpers/temporal.js';
 
 let env: TestWorkflowEnvironment;
@@ -24,34 +31,10 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** Typed fakes that record what the workflow asked for. */
-function fakeActivities(overrides: Partial<Activities> = {}) {
-  const pages: PageRequest[] = [];
-  const checks: string[] = [];
-  const result = (checkId: string, kind: CheckResult['kind']): CheckResult => ({
-    checkId,
-    kind,
-    ok: true,
-    status: kind === 'http' ? 200 : undefined,
-    latencyMs: 3,
-    checkedAt: new Date().toISOString(),
-  });
-  const activities: Activities = {
-    probeHttp: async ({ checkId }) => {
-      checks.push(checkId);
-      return result(checkId, 'http');
-    },
-    pingRedis: async ({ checkId }) => {
-      checks.push(checkId);
-      return result(checkId, 'redis');
-    },
-    pageContact: async (request) => {
-      pages.push(request);
-      return { contactId: request.contactId, idempotencyKey: 'key', httpStatus: 201, duplicate: false };
-    },
-    ...overrides,
-  };
-  return { activities, pages, checks };
+const resolution = { summary: 'rolled back the release', resolutionType: 'rollback' as const };
+
+function fakes(overrides: Partial<Activities> = {}) {
+  return fakeActivities(() => env.currentTimeMs(), overrides);
 }
 
 async function startP0(taskQueue: string) {
@@ -64,12 +47,13 @@ async function startP0(taskQueue: string) {
     signal: alertReceivedSignal,
     signalArgs: [{ status: 'firing', receivedAt: declaredAt.toISOString(), alertCount: 1, firingCount: 1 }],
   });
-  return { handle, declaredAt };
+  return { handle, declaredAt, incidentId };
 }
 
-function minutesAfter(start: Date, iso: string | undefined): number {
-  if (iso === undefined) throw new Error('expected a timestamp, received undefined');
-  return (Date.parse(iso) - start.getTime()) / 60_000;
+function minutesAfter(start: Date, time: string | number | undefined): number {
+  if (time === undefined) throw new Error('expected a time, received undefined');
+  const ms = typeof time === 'number' ? time : Date.parse(time);
+  return Math.round(((ms - start.getTime()) / 60_000) * 10) / 10;
 }
 
 function newWorker(taskQueue: string, activities: Activities): Promise<Worker> {
@@ -77,115 +61,132 @@ function newWorker(taskQueue: string, activities: Activities): Promise<Worker> {
 }
 
 describe('p0 critical incident', () => {
-  it('escalates and records breaches without acknowledgement', async () => {
+  it('walks the ladder and escalates breaches', async () => {
     const taskQueue = `escalation-${randomUUID()}`;
-    const { activities, pages } = fakeActivities();
+    const { activities, pages, stepsFor } = fakes();
     const worker = await newWorker(taskQueue, activities);
 
     await worker.runUntil(async () => {
-      const { handle, declaredAt } = await startP0(taskQueue);
+      const { handle, declaredAt, incidentId } = await startP0(taskQueue);
 
       await env.sleep('4m');
-      const early = await handle.query(viewQuery);
-      await env.sleep('2m');
-      const afterFirstTimeout = await handle.query(viewQuery);
-      await env.sleep('10m');
+      const early = stepsFor(incidentId);
+      await env.sleep('12m');
       const afterImmediateDeadline = await handle.query(viewQuery);
-      await env.sleep('45m');
+      await env.sleep('50m');
       const afterInvestigationDeadline = await handle.query(viewQuery);
 
-      expect(early.paged.map((page) => page.contactId)).toEqual(['primary-oncall']);
-      expect(afterFirstTimeout.paged.map((page) => page.contactId)).toEqual(['primary-oncall', 'secondary-oncall']);
-      expect(minutesAfter(declaredAt, afterFirstTimeout.paged[1]?.requestedAt)).toBeCloseTo(5, 1);
-
-      const escalationSteps = afterImmediateDeadline.paged.map((page) => `${page.step}:${page.contactId}`);
-      expect(escalationSteps).toEqual([
-        'escalation-0:primary-oncall',
-        'escalation-1:secondary-oncall',
-        'escalation-2:engineering-manager',
-        'breach-immediate-actions:engineering-manager',
+      expect(early.sort()).toEqual(['business-declared:product-manager', 'escalation-0:primary-oncall']);
+      const timed = pages
+        .filter((page) => page.incidentId === incidentId)
+        .map((page) => `${String(minutesAfter(declaredAt, page.receivedAtMs)).padStart(2, '0')} ${page.step}:${page.contactId}`)
+        .sort();
+      expect(timed).toEqual([
+        '00 business-declared:product-manager',
+        '00 escalation-0:primary-oncall',
+        '05 escalation-1:secondary-oncall',
+        '10 escalation-2:engineering-manager',
+        '15 breach-immediate-actions:engineering-manager',
+        '20 escalation-0-round-2:primary-oncall',
+        '25 escalation-1-round-2:secondary-oncall',
+        '30 escalation-2-round-2:engineering-manager',
+        '60 breach-investigation:engineering-manager',
+        '60 business-breach-investigation:vp-engineering',
       ]);
-      expect(minutesAfter(declaredAt, afterImmediateDeadline.paged[2]?.requestedAt)).toBeCloseTo(10, 1);
 
       const immediate = afterImmediateDeadline.deadlines.find((deadline) => deadline.stageId === 'immediate-actions');
-      expect(minutesAfter(declaredAt, immediate?.breachedAt)).toBeCloseTo(15, 1);
+      expect(minutesAfter(declaredAt, immediate?.breachedAt)).toBe(15);
       expect(immediate?.metAt).toBeUndefined();
       expect(afterImmediateDeadline.timeline.some((entry) => entry.type === 'stage-breached' && entry.flagged)).toBe(true);
+      expect(afterImmediateDeadline.tasks.find((task) => task.id === 'assess-impact')?.overdue).toBe(true);
 
       const investigation = afterInvestigationDeadline.deadlines.find((deadline) => deadline.stageId === 'investigation');
-      expect(minutesAfter(declaredAt, investigation?.breachedAt)).toBeCloseTo(60, 1);
-      expect(pages.filter((page) => page.step === 'breach-investigation')).toHaveLength(1);
+      expect(minutesAfter(declaredAt, investigation?.breachedAt)).toBe(60);
+      expect(afterInvestigationDeadline.escalation.exhausted).toBe(true);
+      expect(afterInvestigationDeadline.nextEscalationAt).toBeUndefined();
 
-      const final = await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'alice', summary: 'rolled back' }] });
+      const final = await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'alice', ...resolution }] });
+      await closeFollowUp(env.client, final);
       expect(final.status).toBe('resolved');
+      expect(final.resolutionType).toBe('rollback');
       expect((await handle.result()).status).toBe('resolved');
     });
   });
 
-  it('stops escalating once acknowledged', async () => {
+  it('stops paging once acknowledged', async () => {
     const taskQueue = `acknowledge-${randomUUID()}`;
-    const { activities, pages } = fakeActivities();
+    const { activities, stepsFor } = fakes();
     const worker = await newWorker(taskQueue, activities);
 
     await worker.runUntil(async () => {
-      const { handle } = await startP0(taskQueue);
+      const { handle, incidentId } = await startP0(taskQueue);
       await env.sleep('2m');
 
       const acknowledged = await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: 'alice' }] });
+      for (const taskId of ['assess-impact', 'identify-affected', 'activate-team', 'update-status-page']) {
+        await handle.executeUpdate(completeTaskUpdate, { args: [{ actor: 'alice', taskId }] });
+      }
       await env.sleep('20m');
       const later = await handle.query(viewQuery);
 
       expect(acknowledged.status).toBe('acknowledged');
       expect(acknowledged.acknowledgedBy).toBe('alice');
-      expect(later.paged.map((page) => page.contactId)).toEqual(['primary-oncall']);
+      expect(stepsFor(incidentId).sort()).toEqual(['business-declared:product-manager', 'escalation-0:primary-oncall']);
       expect(later.nextEscalationAt).toBeUndefined();
       expect(later.deadlines[0]?.metAt).toBeDefined();
       expect(later.deadlines[0]?.breachedAt).toBeUndefined();
       expect(later.stage).toBe('investigation');
-      expect(pages).toHaveLength(1);
+      const automated = later.tasks.filter((task) => task.kind === 'automated').map((task) => `${task.id}:${task.status}`);
+      expect(automated).toEqual(['acknowledge:done', 'health-check:done', 'notify-primary:done']);
 
-      await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'alice' }] });
+      await closeFollowUp(env.client, await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'alice', ...resolution }] }));
       const final = await handle.result();
       expect(final.deadlines[1]?.metAt).toBeDefined();
       expect(final.resolvedBy).toBe('alice');
+      expect(final.tasks.find((task) => task.id === 'review-logs')?.status).toBe('skipped');
     });
   });
 
   it('rejects a second acknowledgement with the status', async () => {
     const taskQueue = `double-ack-${randomUUID()}`;
-    const worker = await newWorker(taskQueue, fakeActivities().activities);
+    const worker = await newWorker(taskQueue, fakes().activities);
 
     await worker.runUntil(async () => {
       const { handle } = await startP0(taskQueue);
       await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: 'alice' }] });
 
-      const second = handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: 'bob' }] });
+      const error = await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: 'bob' }] }).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
 
-      const error = await second.catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
       const cause = (error as WorkflowUpdateFailedError).cause;
       expect(cause).toBeInstanceOf(ApplicationFailure);
       expect((cause as ApplicationFailure).type).toBe('InvalidTransition');
-      expect((cause as ApplicationFailure).details?.[0]).toMatchObject({ status: 'acknowledged' });
+      expect((cause as ApplicationFailure).details?.[0]).toMatchObject({ status: 'acknowledged', acknowledged: true });
       expect((await handle.query(viewQuery)).acknowledgedBy).toBe('alice');
 
-      await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'alice' }] });
+      await closeFollowUp(env.client, await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'alice', ...resolution }] }));
     });
   });
 
   it('flags a failed verification check on resolve', async () => {
     const taskQueue = `verification-${randomUUID()}`;
     let resolving = false;
-    const { activities } = fakeActivities({
-      probeHttp: async ({ checkId }) => ({
-        checkId,
-        kind: 'http',
-        ok: !(resolving && checkId === 'api-ready'),
-        status: resolving && checkId === 'api-ready' ? 503 : 200,
-        latencyMs: 4,
-        checkedAt: new Date().toISOString(),
-        ...(resolving && checkId === 'api-ready' ? { error: 'expected HTTP 200, received 503' } : {}),
-      }),
+    const { activities } = fakes({
+      probeHttp: async ({ checkId }) => {
+        const failing = resolving && checkId === 'api-ready';
+        return {
+          checkId,
+          kind: 'http',
+          ok: !failing,
+          status: failing ? 503 : 200,
+          latencyMs: 4,
+          checkedAt: new Date().toISOString(),
+          ...(failing ? { error: 'expected HTTP 200, received 503' } : {}),
+        };
+      },
     });
     const worker = await newWorker(taskQueue, activities);
 
@@ -194,7 +195,8 @@ describe('p0 critical incident', () => {
       await env.sleep('1m');
       resolving = true;
 
-      const final: IncidentView = await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'bob' }] });
+      const final: IncidentView = await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'bob', ...resolution }] });
+      await closeFollowUp(env.client, final);
 
       const failed = final.checks.verification.filter((check) => !check.ok).map((check) => check.checkId);
       expect(failed).toEqual(['api-ready']);
@@ -210,7 +212,7 @@ describe('p0 critical incident', () => {
 
   it('records a page that cannot be delivered', async () => {
     const taskQueue = `page-failure-${randomUUID()}`;
-    const { activities } = fakeActivities({
+    const { activities } = fakes({
       pageContact: async () => {
         throw ApplicationFailure.create({ type: 'DownstreamRejected', nonRetryable: true, message: 'receiver answered 404' });
       },
@@ -227,17 +229,18 @@ describe('p0 critical incident', () => {
       const failure = view.timeline.find((entry) => entry.type === 'page-failed');
       expect(failure?.flagged).toBe(true);
       expect(failure?.message).toContain('receiver answered 404');
-      await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'alice' }] });
+      expect(view.tasks.find((task) => task.id === 'notify-primary')?.status).toBe('open');
+      await closeFollowUp(env.client, await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'alice', ...resolution }] }));
     });
   });
 
   it('counts repeated alerts without paging again', async () => {
     const taskQueue = `repeats-${randomUUID()}`;
-    const { activities, pages } = fakeActivities();
+    const { activities, stepsFor } = fakes();
     const worker = await newWorker(taskQueue, activities);
 
     await worker.runUntil(async () => {
-      const { handle } = await startP0(taskQueue);
+      const { handle, incidentId } = await startP0(taskQueue);
       for (let index = 0; index < 3; index += 1) {
         await handle.signal(alertReceivedSignal, {
           status: 'firing',
@@ -251,9 +254,9 @@ describe('p0 critical incident', () => {
       const view = await handle.query(viewQuery);
 
       expect(view.alertOccurrences).toBe(4);
-      expect(pages).toHaveLength(1);
+      expect(stepsFor(incidentId).sort()).toEqual(['business-declared:product-manager', 'escalation-0:primary-oncall']);
       expect(view.timeline.filter((entry) => entry.type === 'alert')).toHaveLength(1);
-      await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'alice' }] });
+      await closeFollowUp(env.client, await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'alice', ...resolution }] }));
     });
   });
 });

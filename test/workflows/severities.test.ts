@@ -4,11 +4,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Activities } from '../../src/activities/index.js';
-import { WORKFLOW_TYPE_BY_SEVERITY, type PageRequest, type Severity } from '../../src/shared/incident.js';
+import { WORKFLOW_TYPE_BY_SEVERITY, type Severity } from '../../src/shared/incident.js';
 import { resolveUpdate, viewQuery } from '../../src/workflows/incident-messages.js';
 import { incidentInput, testConfig } from '../helpers/config.js';
+import { closeFollowUp, fakeActivities } from '../helpers/fake-activities.js';
 import { startTimeSkippingServer } from '../helpers/temporal.js';
+
+const resolution = { summary: 'fixed', resolutionType: 'hotfix' as const };
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
@@ -21,33 +23,10 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-function recordingActivities(pages: PageRequest[]): Activities {
-  const passed = (checkId: string, kind: 'http' | 'redis') => ({
-    checkId,
-    kind,
-    ok: true,
-    latencyMs: 1,
-    checkedAt: new Date().toISOString(),
-  });
-  return {
-    probeHttp: async ({ checkId }) => passed(checkId, 'http'),
-    pingRedis: async ({ checkId }) => passed(checkId, 'redis'),
-    pageContact: async (request) => {
-      pages.push(request);
-      return { contactId: request.contactId, idempotencyKey: 'key', httpStatus: 201, duplicate: false };
-    },
-  };
-}
-
 async function runUnacknowledged(severity: Severity, waitFor: string) {
   const taskQueue = `${severity}-${randomUUID()}`;
-  const pages: PageRequest[] = [];
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: bundle,
-    activities: recordingActivities(pages),
-  });
+  const { activities, pages } = fakeActivities(() => env.currentTimeMs());
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
 
   return worker.runUntil(async () => {
     const incidentId = `${severity}-${randomUUID()}`;
@@ -60,11 +39,14 @@ async function runUnacknowledged(severity: Severity, waitFor: string) {
 
     await env.sleep(waitFor);
     const view = await handle.query(viewQuery);
-    await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'alice' }] });
+    const resolved = await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'alice', ...resolution }] });
+    await closeFollowUp(env.client, resolved);
     const breachMinutes = view.deadlines.map((deadline) =>
       deadline.breachedAt === undefined ? undefined : (Date.parse(deadline.breachedAt) - declaredAt.getTime()) / 60_000,
     );
-    return { view, pages, breachMinutes };
+    // The follow-up started at resolution sends its own pages; only the incident's count here.
+    const incidentPages = pages.filter((page) => page.incidentId === incidentId && !page.step.startsWith('follow-up'));
+    return { view, pages: incidentPages, breachMinutes };
   });
 }
 
@@ -81,7 +63,7 @@ describe('severity workflows', () => {
   it('p2 escalates after 30 min', async () => {
     const { pages } = await runUnacknowledged('P2', '31m');
 
-    expect(pages.map((page) => page.contactId)).toEqual(['primary-oncall', 'secondary-oncall']);
+    expect(pages.map((page) => `${page.step}:${page.contactId}`)).toEqual(['escalation-0:primary-oncall', 'escalation-1:secondary-oncall']);
   });
 
   it('p3 pages nobody', async () => {
@@ -94,12 +76,8 @@ describe('severity workflows', () => {
 
   it('rejects an input of another severity', async () => {
     const taskQueue = `mismatch-${randomUUID()}`;
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: bundle,
-      activities: recordingActivities([]),
-    });
+    const { activities } = fakeActivities(() => env.currentTimeMs());
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
 
     const outcome = await worker.runUntil(async () => {
       const incidentId = `mismatch-${randomUUID()}`;

@@ -1,63 +1,166 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
+import type { Config } from '../../config/schema.js';
+import { RESOLUTION_TYPES, SEVERITIES, type IncidentView } from '../../shared/incident.js';
+import {
+  acknowledgeUpdate,
+  addNoteUpdate,
+  assignRoleUpdate,
+  changeSeverityUpdate,
+  completeTaskUpdate,
+  escalateUpdate,
+  resolveUpdate,
+} from '../../workflows/incident-messages.js';
+import { ApiError } from '../errors.js';
 import type { IncidentService } from '../incident-service.js';
 
 const IncidentParams = Type.Object({
   id: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,200}$' }),
 });
 
+const TaskParams = Type.Object({
+  id: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,200}$' }),
+  taskId: Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$' }),
+});
+
 const CommandHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
 });
 
-const AcknowledgeBody = Type.Union([
-  Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
-  Type.Null(),
-]);
+const Text = Type.String({ minLength: 1, maxLength: 4000 });
+const ContactId = Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$' });
 
-const ResolveBody = Type.Union([
-  Type.Object({ summary: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
-  Type.Null(),
-]);
+/** Request bodies, one per command. A body may be omitted only where every field is optional. */
+export const CommandBodies = {
+  acknowledge: Type.Union([Type.Object({ note: Type.Optional(Text) }, { additionalProperties: false }), Type.Null()]),
+  resolve: Type.Object(
+    {
+      summary: Text,
+      resolutionType: Type.Union(RESOLUTION_TYPES.map((type) => Type.Literal(type))),
+    },
+    { additionalProperties: false },
+  ),
+  escalate: Type.Object({ reason: Text, contactId: Type.Optional(ContactId) }, { additionalProperties: false }),
+  severity: Type.Object(
+    { severity: Type.Union(SEVERITIES.map((severity) => Type.Literal(severity))), reason: Text },
+    { additionalProperties: false },
+  ),
+  notes: Type.Object({ text: Text }, { additionalProperties: false }),
+  roles: Type.Object(
+    {
+      role: Type.Union([Type.Literal('incident-commander'), Type.Literal('communications-lead')]),
+      contactId: ContactId,
+    },
+    { additionalProperties: false },
+  ),
+  completeTask: Type.Union([Type.Object({ note: Type.Optional(Text) }, { additionalProperties: false }), Type.Null()]),
+};
 
 type Params = Static<typeof IncidentParams>;
-type Headers = Static<typeof CommandHeaders>;
 
 /**
  * Engineers' commands. Each is a Workflow Update: a 200 means the command is
- * in the incident's history. `Idempotency-Key` becomes the update ID, so a
- * retried request applies once.
+ * in the incident's history and returns the incident view. `Idempotency-Key`
+ * becomes the update ID, so a retried request applies once.
  */
-export function registerIncidentRoutes(app: FastifyInstance, incidents: IncidentService): void {
+export function registerIncidentRoutes(app: FastifyInstance, incidents: IncidentService, config: Config): void {
+  const contactIds = new Set(config.contacts.map((contact) => contact.id));
+  const requireContact = (field: string, contactId: string | undefined) => {
+    if (contactId !== undefined && !contactIds.has(contactId)) {
+      throw new ApiError('INVALID_BODY', `${field} ${contactId} is not a configured contact; expected one of ${[...contactIds].join(', ')}`, {
+        field,
+      });
+    }
+  };
+
+  /** Registers `POST /incidents/:id/<path>` with its body schema and handler. */
+  const command = <Body extends TSchema>(
+    path: string,
+    body: Body,
+    handle: (request: FastifyRequest, id: string, body: Static<Body>, updateId: string | undefined) => Promise<IncidentView>,
+    options: { params?: TSchema; optionalBody?: boolean } = {},
+  ) => {
+    const schema = options.optionalBody === true ? Type.Optional(body) : body;
+    app.post(
+      `/incidents/:id/${path}`,
+      { schema: { params: options.params ?? IncidentParams, headers: CommandHeaders, body: schema } },
+      async (request) => {
+        const { id } = request.params as Params;
+        const updateId = (request.headers as Static<typeof CommandHeaders>)['idempotency-key'];
+        const view = await handle(request, id, request.body, updateId);
+        request.log.info({ incidentId: id, actor: request.actor, command: path }, 'incident command applied');
+        return view;
+      },
+    );
+  };
+
   app.get('/incidents/:id', { schema: { params: IncidentParams } }, async (request) => {
     const { id } = request.params as Params;
     return incidents.view(id);
   });
 
-  app.post(
-    '/incidents/:id/acknowledge',
-    { schema: { params: IncidentParams, headers: CommandHeaders, body: Type.Optional(AcknowledgeBody) } },
-    async (request) => {
-      const { id } = request.params as Params;
-      const body = request.body as Static<typeof AcknowledgeBody> | undefined;
-      const key = (request.headers as Headers)['idempotency-key'];
-      const view = await incidents.acknowledge(id, request.actor, body?.note, key);
-      request.log.info({ incidentId: id, actor: request.actor }, 'incident acknowledged');
-      return view;
-    },
+  command(
+    'acknowledge',
+    CommandBodies.acknowledge,
+    (request, id, body, updateId) =>
+      incidents.command(
+        id,
+        'acknowledge',
+        acknowledgeUpdate,
+        { actor: request.actor, ...(body?.note === undefined ? {} : { note: body.note }) },
+        updateId,
+      ),
+    { optionalBody: true },
   );
 
-  app.post(
-    '/incidents/:id/resolve',
-    { schema: { params: IncidentParams, headers: CommandHeaders, body: Type.Optional(ResolveBody) } },
-    async (request) => {
-      const { id } = request.params as Params;
-      const body = request.body as Static<typeof ResolveBody> | undefined;
-      const key = (request.headers as Headers)['idempotency-key'];
-      const view = await incidents.resolve(id, request.actor, body?.summary, key);
-      request.log.info({ incidentId: id, actor: request.actor }, 'incident resolved');
-      return view;
+  command('resolve', CommandBodies.resolve, (request, id, body, updateId) =>
+    incidents.command(id, 'resolve', resolveUpdate, { actor: request.actor, summary: body.summary, resolutionType: body.resolutionType }, updateId),
+  );
+
+  command('escalate', CommandBodies.escalate, (request, id, body, updateId) => {
+    requireContact('body.contactId', body.contactId);
+    return incidents.command(
+      id,
+      'escalate',
+      escalateUpdate,
+      { actor: request.actor, reason: body.reason, ...(body.contactId === undefined ? {} : { contactId: body.contactId }) },
+      updateId,
+    );
+  });
+
+  command('severity', CommandBodies.severity, (request, id, body, updateId) =>
+    incidents.command(
+      id,
+      'change severity',
+      changeSeverityUpdate,
+      { actor: request.actor, severity: body.severity, reason: body.reason, policy: incidents.policyFor(body.severity) },
+      updateId,
+    ),
+  );
+
+  command('notes', CommandBodies.notes, (request, id, body, updateId) =>
+    incidents.command(id, 'add a note', addNoteUpdate, { actor: request.actor, text: body.text }, updateId),
+  );
+
+  command('roles', CommandBodies.roles, (request, id, body, updateId) => {
+    requireContact('body.contactId', body.contactId);
+    return incidents.command(id, 'assign a role', assignRoleUpdate, { actor: request.actor, role: body.role, contactId: body.contactId }, updateId);
+  });
+
+  command(
+    'tasks/:taskId/complete',
+    CommandBodies.completeTask,
+    (request, id, body, updateId) => {
+      const { taskId } = request.params as Static<typeof TaskParams>;
+      return incidents.command(
+        id,
+        'complete a task',
+        completeTaskUpdate,
+        { actor: request.actor, taskId, ...(body?.note === undefined ? {} : { note: body.note }) },
+        updateId,
+      );
     },
+    { params: TaskParams, optionalBody: true },
   );
 }

@@ -1,0 +1,76 @@
+import type { Client } from '@temporalio/client';
+
+import type { Activities } from '../../src/activities/index.js';
+import { followUpViewQuery } from '../../src/workflows/post-incident-follow-up.js';
+import type { StatusUpdateRequest } from '../../src/activities/status-page.js';
+import type { CheckResult, PageRequest } from '../../src/shared/incident.js';
+
+/** A page as a fake receiver saw it, with the workflow-clock time it arrived. */
+export interface RecordedPage extends PageRequest {
+  receivedAtMs: number;
+}
+
+/**
+ * Typed fakes for every activity that record what the workflows asked for.
+ * `now` returns the test server's clock, so tests can check when a page went out.
+ */
+export function fakeActivities(now: () => Promise<number>, overrides: Partial<Activities> = {}) {
+  const pages: RecordedPage[] = [];
+  const statusUpdates: StatusUpdateRequest[] = [];
+  const checks: string[] = [];
+  const passed = (checkId: string, kind: CheckResult['kind']): CheckResult => ({
+    checkId,
+    kind,
+    ok: true,
+    ...(kind === 'http' ? { status: 200 } : {}),
+    latencyMs: 3,
+    checkedAt: new Date().toISOString(),
+  });
+
+  const activities: Activities = {
+    probeHttp: async ({ checkId }) => {
+      checks.push(checkId);
+      return passed(checkId, 'http');
+    },
+    pingRedis: async ({ checkId }) => {
+      checks.push(checkId);
+      return passed(checkId, 'redis');
+    },
+    pageContact: async (request) => {
+      pages.push({ ...request, receivedAtMs: await now() });
+      return { contactId: request.contactId, idempotencyKey: `${request.runId}/${request.step}`, httpStatus: 201, duplicate: false };
+    },
+    publishStatusUpdate: async (request) => {
+      statusUpdates.push(request);
+      return { httpStatus: 201 };
+    },
+    ...overrides,
+  };
+
+  /** Pages of one incident as `step:contact`, in the order they arrived. */
+  const stepsFor = (incidentId: string) =>
+    pages.filter((page) => page.incidentId === incidentId).map((page) => `${page.step}:${page.contactId}`);
+
+  return { activities, pages, statusUpdates, checks, stepsFor };
+}
+
+/**
+ * Terminates the follow-up workflow a resolved incident started, once its
+ * start-up notifications are done. The follow-up runs on the test's task
+ * queue, whose worker stops with the test. Terminated with an activity in
+ * flight, it keeps the time-skipping server from skipping time, and later
+ * sleeps then take real time.
+ */
+export async function closeFollowUp(client: Client, view: { followUpId?: string }, stakeholders = 2): Promise<void> {
+  if (view.followUpId === undefined) return;
+  const handle = client.workflow.getHandle(view.followUpId);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { timeline } = await handle.query(followUpViewQuery);
+    const pages = timeline.filter((entry) => entry.type === 'page-sent' || entry.type === 'page-failed').length;
+    const statusDone = timeline.some((entry) => entry.message.startsWith('status page update'));
+    if ((pages >= stakeholders && statusDone) || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await handle.terminate('test finished');
+}
