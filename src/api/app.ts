@@ -9,6 +9,7 @@ import { ApiError } from './errors.js';
 import { IncidentService } from './incident-service.js';
 import { describeValidationError } from './validation-message.js';
 import { registerDevInboxRoutes } from './routes/dev-inbox.js';
+import { registerFollowUpRoutes } from './routes/follow-ups.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIncidentRoutes } from './routes/incidents.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
@@ -71,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealthRoutes(app, deps.client);
   registerWebhookRoutes(app, incidents, deps.config);
   registerIncidentRoutes(app, incidents, deps.config);
+  registerFollowUpRoutes(app, incidents);
   if (deps.devInbox !== undefined) registerDevInboxRoutes(app, deps.devInbox);
 
   return app;

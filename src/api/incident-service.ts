@@ -1,20 +1,15 @@
 import { randomUUID } from 'node:crypto';
 
 import {
-  WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
-  isGrpcServiceError,
   type Client,
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import { WorkflowNotFoundError, type QueryDefinition, type UpdateDefinition } from '@temporalio/common';
 
 import { severityPolicy } from '../config/policy.js';
 import type { Config } from '../config/schema.js';
 import {
-  INVALID_REQUEST,
-  INVALID_TRANSITION,
-  UNKNOWN_TASK,
   WORKFLOW_TYPE_BY_SEVERITY,
   type AlertOccurrence,
   type IncidentInput,
@@ -23,10 +18,13 @@ import {
   type Severity,
   type SeverityPolicy,
 } from '../shared/incident.js';
+import type { FollowUpView } from '../shared/follow-up.js';
 import { alertReceivedSignal, viewQuery } from '../workflows/incident-messages.js';
+import { followUpViewQuery } from '../workflows/post-incident-follow-up.js';
 import { IncidentSeverity, IncidentStatus as IncidentStatusKey } from '../workflows/search-attributes.js';
 import type { NormalizedAlertGroup } from './alertmanager.js';
 import { ApiError } from './errors.js';
+import { isDeadlineExceeded, translateTemporalError, type Subject } from './temporal-errors.js';
 
 /** How long the API waits for Temporal and the worker to confirm a command or return a query result. */
 const COMMAND_DEADLINE_MS = 30_000;
@@ -66,7 +64,7 @@ export class IncidentService {
       alert: group.snapshot,
     };
 
-    const handle = await this.call(group.incidentId, () =>
+    const handle = await this.call({ kind: 'incident', id: group.incidentId }, () =>
       this.client.workflow.signalWithStart(WORKFLOW_TYPE_BY_SEVERITY[group.severity], {
         workflowId: group.incidentId,
         taskQueue: this.config.temporal.taskQueue,
@@ -84,7 +82,7 @@ export class IncidentService {
 
     // A running incident keeps its own severity and status; the search
     // attributes hold them once its first workflow task has run.
-    const description = await this.call(group.incidentId, () => handle.describe());
+    const description = await this.call({ kind: 'incident', id: group.incidentId }, () => handle.describe());
     return {
       id: group.incidentId,
       severity: description.typedSearchAttributes.get(IncidentSeverity) ?? group.severity,
@@ -102,9 +100,9 @@ export class IncidentService {
       await handle.signal(alertReceivedSignal, occurrenceOf(group, receivedAt));
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return undefined;
-      throw this.translate(group.incidentId, error);
+      throw translateTemporalError({ kind: 'incident', id: group.incidentId }, error);
     }
-    const description = await this.call(group.incidentId, () => handle.describe());
+    const description = await this.call({ kind: 'incident', id: group.incidentId }, () => handle.describe());
     return {
       id: group.incidentId,
       severity: description.typedSearchAttributes.get(IncidentSeverity) ?? group.severity,
@@ -124,7 +122,18 @@ export class IncidentService {
     request: Request,
     updateId?: string,
   ): Promise<IncidentView> {
-    return this.update(incidentId, command, updateId, (handle, id) => handle.executeUpdate(update, { args: [request], updateId: id }));
+    return this.update({ kind: 'incident', id: incidentId }, command, update, request, updateId);
+  }
+
+  /** Sends a command to a post-incident follow-up, as `command` does for an incident. */
+  async followUpCommand<Request>(
+    followUpId: string,
+    command: string,
+    update: UpdateDefinition<FollowUpView, [Request]>,
+    request: Request,
+    updateId?: string,
+  ): Promise<FollowUpView> {
+    return this.update({ kind: 'follow-up', id: followUpId }, command, update, request, updateId);
   }
 
   /** Builds the policy a severity change carries into the new workflow run. */
@@ -134,36 +143,49 @@ export class IncidentService {
 
   /** Returns the view of a running incident, or the final view of a finished one. */
   async view(incidentId: string): Promise<IncidentView> {
-    const handle = this.client.workflow.getHandle(incidentId);
-    const description = await this.describe(incidentId);
+    return this.read({ kind: 'incident', id: incidentId }, viewQuery);
+  }
+
+  /** Returns the view of a running follow-up, or the final view of a finished one. */
+  async followUpView(followUpId: string): Promise<FollowUpView> {
+    return this.read({ kind: 'follow-up', id: followUpId }, followUpViewQuery);
+  }
+
+  private async read<View>(subject: Subject, query: QueryDefinition<View>): Promise<View> {
+    const handle = this.client.workflow.getHandle(subject.id);
+    const description = await this.describe(subject);
     if (description.status.name === 'RUNNING') {
-      return this.call(incidentId, () => handle.query(viewQuery));
+      return this.call(subject, () => handle.query(query));
     }
     if (description.status.name === 'COMPLETED') {
-      return this.call(incidentId, () => handle.result() as Promise<IncidentView>);
+      return this.call(subject, () => handle.result() as Promise<View>);
     }
-    throw new ApiError('INCIDENT_NOT_FOUND', `incident ${incidentId} ended without resolution (${description.status.name})`, {
-      incidentId,
+    const code = subject.kind === 'incident' ? 'INCIDENT_NOT_FOUND' : 'FOLLOW_UP_NOT_FOUND';
+    throw new ApiError(code, `${subject.kind} ${subject.id} ended without completing (${description.status.name})`, {
+      id: subject.id,
       workflowStatus: description.status.name,
     });
   }
 
-  private async update(
-    incidentId: string,
+  private async update<Request, View>(
+    subject: Subject,
     command: string,
+    update: UpdateDefinition<View, [Request]>,
+    request: Request,
     updateId: string | undefined,
-    send: (handle: ReturnType<Client['workflow']['getHandle']>, updateId: string) => Promise<IncidentView>,
-  ): Promise<IncidentView> {
+  ): Promise<View> {
     const id = updateId ?? randomUUID();
-    const handle = this.client.workflow.getHandle(incidentId);
+    const handle = this.client.workflow.getHandle(subject.id);
     try {
-      return await this.client.connection.withDeadline(Date.now() + COMMAND_DEADLINE_MS, () => send(handle, id));
+      return await this.client.connection.withDeadline(Date.now() + COMMAND_DEADLINE_MS, () =>
+        handle.executeUpdate(update, { args: [request], updateId: id }),
+      );
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
-        // Either no such incident or one that already finished.
-        const description = await this.describe(incidentId);
-        throw new ApiError('INVALID_TRANSITION', `cannot ${command} incident ${incidentId}: it is already closed`, {
-          incidentId,
+        // Either no such workflow or one that already finished.
+        const description = await this.describe(subject);
+        throw new ApiError('INVALID_TRANSITION', `cannot ${command} ${subject.kind} ${subject.id}: it is already closed`, {
+          id: subject.id,
           status: description.typedSearchAttributes.get(IncidentStatusKey) ?? 'closed',
         });
       }
@@ -171,44 +193,28 @@ export class IncidentService {
         throw new ApiError(
           'COMMAND_NOT_CONFIRMED',
           `the worker did not confirm ${command} within ${COMMAND_DEADLINE_MS / 1000} s; it may still apply. ` +
-            'Check the incident, and retry with the same Idempotency-Key to avoid a second command.',
-          { incidentId, idempotencyKey: id },
+            `Check the ${subject.kind}, and retry with the same Idempotency-Key to avoid a second command.`,
+          { id: subject.id, idempotencyKey: id },
           { cause: error },
         );
       }
-      throw this.translate(incidentId, error);
+      throw translateTemporalError(subject, error);
     }
   }
 
-  private async describe(incidentId: string): Promise<WorkflowExecutionDescription> {
-    return this.call(incidentId, () => this.client.workflow.getHandle(incidentId).describe());
+  private async describe(subject: Subject): Promise<WorkflowExecutionDescription> {
+    return this.call(subject, () => this.client.workflow.getHandle(subject.id).describe());
   }
 
-  private async call<T>(incidentId: string, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(subject: Subject, fn: () => Promise<T>): Promise<T> {
     try {
       return await this.client.connection.withDeadline(Date.now() + COMMAND_DEADLINE_MS, fn);
     } catch (error) {
-      throw this.translate(incidentId, error);
+      throw translateTemporalError(subject, error);
     }
   }
 
-  private translate(incidentId: string, error: unknown): Error {
-    if (error instanceof ApiError) return error;
-    if (error instanceof WorkflowNotFoundError) {
-      return new ApiError('INCIDENT_NOT_FOUND', `no incident with ID ${incidentId}`, { incidentId });
-    }
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-      const failure = error.cause;
-      const details = (failure.details?.[0] ?? {}) as Record<string, unknown>;
-      if (failure.type === INVALID_TRANSITION) return new ApiError('INVALID_TRANSITION', failure.message, { incidentId, ...details });
-      if (failure.type === UNKNOWN_TASK) return new ApiError('TASK_NOT_FOUND', failure.message, { incidentId, ...details });
-      if (failure.type === INVALID_REQUEST) return new ApiError('INVALID_BODY', failure.message, { incidentId });
-    }
-    if (isGrpcServiceError(error) || isDeadlineExceeded(error)) {
-      return new ApiError('TEMPORAL_UNAVAILABLE', 'Temporal did not respond; try again shortly', { incidentId }, { cause: error });
-    }
-    return error instanceof Error ? error : new Error(String(error));
-  }
+
 }
 
 function occurrenceOf(group: NormalizedAlertGroup, receivedAt: Date): AlertOccurrence {
@@ -218,10 +224,4 @@ function occurrenceOf(group: NormalizedAlertGroup, receivedAt: Date): AlertOccur
     alertCount: group.snapshot.alertCount,
     firingCount: group.snapshot.firingCount,
   };
-}
-
-function isDeadlineExceeded(error: unknown): boolean {
-  // gRPC status 4 is DEADLINE_EXCEEDED.
-  const candidate = error instanceof Error && error.cause !== undefined ? error.cause : error;
-  return isGrpcServiceError(candidate) && Number(candidate.code) === 4;
 }

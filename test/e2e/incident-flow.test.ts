@@ -216,4 +216,63 @@ describe('incident end to end', () => {
     const keys = listed.body['pages'].map((page: { idempotencyKey: string }) => page.idempotencyKey);
     expect(keys.filter((candidate: string) => candidate === key)).toHaveLength(1);
   });
+
+  it('runs commands and the follow-up through the API', async () => {
+    const payload = alertmanagerPayload({ severities: ['high'] });
+    const { body } = await api('POST', '/webhooks/alertmanager', ALICE_TOKEN, payload);
+    const id: string = body['incidents'][0].id;
+    const base = `/incidents/${id}`;
+
+    const role = await api('POST', `${base}/roles`, ALICE_TOKEN, { role: 'incident-commander', contactId: 'secondary-oncall' });
+    const task = await api('POST', `${base}/tasks/assess-impact/complete`, BOB_TOKEN, { note: 'checkout down for 3 tenants' });
+    const automated = await api('POST', `${base}/tasks/acknowledge/complete`, BOB_TOKEN, {});
+    const missingTask = await api('POST', `${base}/tasks/no-such-task/complete`, BOB_TOKEN, {});
+    const note = await api('POST', `${base}/notes`, ALICE_TOKEN, { text: 'rolling back the 14:02 deploy' });
+    const escalated = await api('POST', `${base}/escalate`, ALICE_TOKEN, { reason: 'need the database owner', contactId: 'engineering-manager' });
+    const upgraded = await api('POST', `${base}/severity`, ALICE_TOKEN, { severity: 'P0', reason: 'all tenants affected' });
+    const asP0 = await eventually(async () => {
+      const view = await api('GET', base, ALICE_TOKEN);
+      return view.body['severity'] === 'P0' ? (view.body as IncidentView) : undefined;
+    }, 'the incident to continue as P0');
+
+    expect(body['incidents'][0].severity).toBe('P1');
+    expect(role.status).toBe(200);
+    expect(role.body['roles']).toEqual({ 'incident-commander': 'secondary-oncall' });
+    expect(task.status).toBe(200);
+    expect(automated.status).toBe(409);
+    expect(missingTask.status).toBe(404);
+    expect(missingTask.body['code']).toBe('TASK_NOT_FOUND');
+    expect(note.status).toBe(200);
+    expect(escalated.status).toBe(200);
+    expect(upgraded.status).toBe(200);
+    expect(asP0.roles).toEqual({ 'incident-commander': 'secondary-oncall' });
+    expect(asP0.tasks.find((candidate) => candidate.id === 'assess-impact')?.completedBy).toBe('bob');
+    expect(asP0.severityHistory.map((change) => `${change.from}->${change.to}`)).toEqual(['P1->P0']);
+    expect(asP0.timeline.some((entry) => entry.type === 'note' && entry.actor === 'alice')).toBe(true);
+    const description = await env.client.workflow.getHandle(id).describe();
+    expect(description.type).toBe('p0CriticalIncident');
+
+    const resolved = await api('POST', `${base}/resolve`, ALICE_TOKEN, RESOLUTION);
+    const followUpId = resolved.body['followUpId'] as string;
+    const report = await api('POST', `/follow-ups/${followUpId}/report`, ALICE_TOKEN, { report: '# Checkout outage\n\nRolled back.' });
+    const items = await api('POST', `/follow-ups/${followUpId}/action-items`, ALICE_TOKEN, {
+      items: [{ title: 'alert on connection pool size', owner: 'secondary-oncall', dueDate: '2026-12-20' }],
+    });
+    const postMortem = await api('POST', `/follow-ups/${followUpId}/post-mortem`, BOB_TOKEN, { link: 'https://docs.invalid/pm/1' });
+    const secondReport = await api('POST', `/follow-ups/${followUpId}/report`, ALICE_TOKEN, { report: 'again' });
+    const followUp = await eventually(async () => {
+      const view = await api('GET', `/follow-ups/${followUpId}`, ALICE_TOKEN);
+      return view.body['status'] === 'complete' ? view.body : undefined;
+    }, 'the follow-up to complete');
+
+    expect(resolved.status).toBe(200);
+    expect(followUpId).toContain(`${id}-follow-up-`);
+    expect(report.status).toBe(200);
+    expect(items.status).toBe(200);
+    expect(postMortem.status).toBe(200);
+    expect(secondReport.status).toBe(409);
+    expect(followUp['report'].by).toBe('alice');
+    expect(followUp['postMortem'].link).toBe('https://docs.invalid/pm/1');
+    expect(followUp['actionItems']).toHaveLength(1);
+  });
 });

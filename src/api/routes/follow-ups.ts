@@ -1,0 +1,74 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+
+import { addActionItemsUpdate, submitPostMortemUpdate, submitReportUpdate } from '../../workflows/post-incident-follow-up.js';
+import type { IncidentService } from '../incident-service.js';
+
+const FollowUpParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,300}$' }) });
+const CommandHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) });
+
+const ReportBody = Type.Object({ report: Type.String({ minLength: 1, maxLength: 20_000 }) }, { additionalProperties: false });
+const PostMortemBody = Type.Object(
+  { link: Type.String({ pattern: '^https?://\\S+$', maxLength: 2000 }) },
+  { additionalProperties: false },
+);
+const ActionItemsBody = Type.Object(
+  {
+    items: Type.Array(
+      Type.Object(
+        {
+          title: Type.String({ minLength: 1, maxLength: 500 }),
+          owner: Type.String({ minLength: 1, maxLength: 200 }),
+          dueDate: Type.Optional(Type.String({ format: 'date' })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 50 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+type Params = Static<typeof FollowUpParams>;
+type Headers = Static<typeof CommandHeaders>;
+
+/**
+ * The post-incident follow-up: its view, and the report, post-mortem link
+ * and action items engineers submit. The follow-up ID is in the resolved
+ * incident's view (`followUpId`).
+ */
+export function registerFollowUpRoutes(app: FastifyInstance, incidents: IncidentService): void {
+  app.get('/follow-ups/:id', { schema: { params: FollowUpParams } }, async (request) => {
+    const { id } = request.params as Params;
+    return incidents.followUpView(id);
+  });
+
+  app.post('/follow-ups/:id/report', { schema: { params: FollowUpParams, headers: CommandHeaders, body: ReportBody } }, async (request) => {
+    const { id } = request.params as Params;
+    const { report } = request.body as Static<typeof ReportBody>;
+    const updateId = (request.headers as Headers)['idempotency-key'];
+    return incidents.followUpCommand(id, 'submit the report of', submitReportUpdate, { actor: request.actor, report }, updateId);
+  });
+
+  app.post(
+    '/follow-ups/:id/post-mortem',
+    { schema: { params: FollowUpParams, headers: CommandHeaders, body: PostMortemBody } },
+    async (request) => {
+      const { id } = request.params as Params;
+      const { link } = request.body as Static<typeof PostMortemBody>;
+      const updateId = (request.headers as Headers)['idempotency-key'];
+      return incidents.followUpCommand(id, 'link the post-mortem of', submitPostMortemUpdate, { actor: request.actor, link }, updateId);
+    },
+  );
+
+  app.post(
+    '/follow-ups/:id/action-items',
+    { schema: { params: FollowUpParams, headers: CommandHeaders, body: ActionItemsBody } },
+    async (request) => {
+      const { id } = request.params as Params;
+      const { items } = request.body as Static<typeof ActionItemsBody>;
+      const updateId = (request.headers as Headers)['idempotency-key'];
+      return incidents.followUpCommand(id, 'add action items to', addActionItemsUpdate, { actor: request.actor, items }, updateId);
+    },
+  );
+}

@@ -1,0 +1,43 @@
+import { WorkflowUpdateFailedError, isGrpcServiceError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+
+import { INVALID_REQUEST, INVALID_TRANSITION, UNKNOWN_TASK } from '../shared/incident.js';
+import { ApiError, type ApiErrorCode } from './errors.js';
+
+/** What a request addressed: an incident or a follow-up, by workflow ID. */
+export interface Subject {
+  kind: 'incident' | 'follow-up';
+  id: string;
+}
+
+/**
+ * Translates an error from the Temporal client into the API's error
+ * catalogue. The one place that knows which Temporal failure means which
+ * HTTP answer.
+ */
+export function translateTemporalError(subject: Subject, error: unknown): Error {
+  if (error instanceof ApiError) return error;
+  const ids = subject.kind === 'incident' ? { incidentId: subject.id } : { followUpId: subject.id };
+
+  if (error instanceof WorkflowNotFoundError) {
+    const code: ApiErrorCode = subject.kind === 'incident' ? 'INCIDENT_NOT_FOUND' : 'FOLLOW_UP_NOT_FOUND';
+    return new ApiError(code, `no ${subject.kind} with ID ${subject.id}`, ids);
+  }
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+    const failure = error.cause;
+    const details = (failure.details?.[0] ?? {}) as Record<string, unknown>;
+    if (failure.type === INVALID_TRANSITION) return new ApiError('INVALID_TRANSITION', failure.message, { ...ids, ...details });
+    if (failure.type === UNKNOWN_TASK) return new ApiError('TASK_NOT_FOUND', failure.message, { ...ids, ...details });
+    if (failure.type === INVALID_REQUEST) return new ApiError('INVALID_BODY', failure.message, { ...ids, ...details });
+  }
+  if (isGrpcServiceError(error) || isDeadlineExceeded(error)) {
+    return new ApiError('TEMPORAL_UNAVAILABLE', 'Temporal did not respond; try again shortly', ids, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+export function isDeadlineExceeded(error: unknown): boolean {
+  // gRPC status 4 is DEADLINE_EXCEEDED.
+  const candidate = error instanceof Error && error.cause !== undefined ? error.cause : error;
+  return isGrpcServiceError(candidate) && Number(candidate.code) === 4;
+}
