@@ -5,6 +5,10 @@ import { promisify } from 'node:util';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { SearchAttributeType } from '@temporalio/common';
+
+import { INCIDENT_SEARCH_ATTRIBUTE_KEYS } from '../src/workflows/search-attributes.js';
+
 // Validates docker-compose.yml with the Docker Compose v2 CLI plugin
 // (`docker compose config`), which needs no Docker engine.
 // scripts/install-compose.sh installs the plugin.
@@ -209,8 +213,9 @@ describe('docker compose file', () => {
     const { services } = await config();
     const script = (services['temporal-setup']?.command ?? []).join('\n');
 
-    for (const attribute of ['IncidentSeverity', 'IncidentStatus', 'IncidentService', 'IncidentStage']) {
-      expect(script, attribute).toContain(`--name ${attribute} --type Keyword`);
+    for (const key of INCIDENT_SEARCH_ATTRIBUTE_KEYS) {
+      const type = key.type === SearchAttributeType.BOOL ? 'Bool' : 'Keyword';
+      expect(script, key.name).toContain(`--name ${key.name} --type ${type}`);
     }
   });
 
