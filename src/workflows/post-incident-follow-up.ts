@@ -24,6 +24,7 @@ import type {
   SubmitReportRequest,
 } from '../shared/follow-up.js';
 import { INVALID_REQUEST, INVALID_TRANSITION, type TimelineEntry, type TimelineType } from '../shared/incident.js';
+import { failureMessage } from './incident-activities.js';
 import { draftIncidentReport } from './incident-report.js';
 
 /** The owner or another engineer submits the incident report. Rejected once a report is in or the follow-up is closed. */
@@ -537,14 +538,4 @@ function invalidTransition(state: FollowUpState, command: string, reason: string
     message: `cannot ${command} for follow-up ${state.input.followUpId}: ${reason}`,
     details: [{ status: state.status }],
   });
-}
-
-/**
- * Returns the message of the activity's own failure. Temporal delivers it as
- * the `cause` of an ActivityFailure whose own message is generic.
- */
-function failureMessage(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.cause instanceof Error) return error.cause.message;
-  return error.message;
 }
