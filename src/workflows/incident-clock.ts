@@ -42,12 +42,19 @@ export async function watchDeadlines(state: IncidentState, sideTasks: SideTasks,
   }
 }
 
-/** Informs the business contacts the policy names at declaration. */
+/**
+ * Informs the business contacts the policy names at declaration. After a
+ * severity change it skips contacts an earlier run of the incident already
+ * paged, so P0 -> P1 -> P0 informs them once.
+ */
 export function informBusinessAtDeclaration(state: IncidentState, sideTasks: SideTasks): void {
   const { policy } = state.input;
+  const informed = new Set(state.paged.filter((page) => page.step === 'business-declared').map((page) => page.contactId));
+  const reason = state.input.carried === undefined ? `${policy.severity} incident declared` : `severity is now ${policy.severity}`;
   for (const contactId of policy.business.atDeclaration) {
+    if (informed.has(contactId)) continue;
     state.record({ type: 'business-notified', actor: SYSTEM_ACTOR, contactId, message: `informing ${contactId} of the ${policy.severity} incident` });
-    sideTasks.push(sendPage(state, contactId, 'business-declared', `${policy.severity} incident declared (for information)`));
+    sideTasks.push(sendPage(state, contactId, 'business-declared', `${reason} (for information)`));
   }
 }
 

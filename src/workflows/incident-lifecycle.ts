@@ -4,6 +4,7 @@ import {
   allHandlersFinished,
   condition,
   makeContinueAsNewFunc,
+  patched,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -84,7 +85,12 @@ export async function runIncident(severity: Severity, input: IncidentInput): Pro
     watchAcknowledgement(state),
     watchCooldown(state, sideTasks, publish),
   ];
-  if (input.carried === undefined) informBusinessAtDeclaration(state, sideTasks);
+  // A run continued from another severity informs this severity's business
+  // contacts too, so an upgrade to P0 reaches them. The patch keeps runs
+  // continued before this rule replaying as they were recorded.
+  if (input.carried === undefined || patched('inform-business-after-severity-change')) {
+    informBusinessAtDeclaration(state, sideTasks);
+  }
 
   await condition(() => state.stopping);
   const change = state.pendingSeverityChange;
