@@ -133,7 +133,11 @@ export interface IncidentInput {
 
 /** What a severity change carries into the next workflow run. */
 export interface CarriedState {
-  status: 'open' | 'acknowledged';
+  status: 'open' | 'acknowledged' | 'resolved-pending';
+  acknowledged: boolean;
+  alertStatus: 'firing' | 'resolved';
+  cooldownEndsAt?: string;
+  confirmationRequested: boolean;
   acknowledgedAt?: string;
   acknowledgedBy?: string;
   roles: Partial<Record<Role, string>>;

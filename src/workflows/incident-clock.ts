@@ -1,6 +1,5 @@
 import { condition } from '@temporalio/workflow';
 
-import { durationToMs } from '../shared/duration.js';
 import { sendPage } from './incident-activities.js';
 import type { SideTasks } from './incident-escalation.js';
 import { SYSTEM_ACTOR, type IncidentState } from './incident-state.js';
@@ -12,9 +11,10 @@ import { SYSTEM_ACTOR, type IncidentState } from './incident-state.js';
  */
 export async function watchDeadlines(state: IncidentState, sideTasks: SideTasks, onChange: () => void): Promise<void> {
   const { policy } = state.input;
+  const metBeforeChange = new Set(Object.keys(state.input.carried?.stageMetAt ?? {}));
   for (const [index, stage] of policy.stages.entries()) {
     const deadline = state.deadlines[index];
-    if (deadline === undefined || deadline.metAt !== undefined) continue;
+    if (deadline === undefined || metBeforeChange.has(stage.id)) continue;
 
     const remainingMs = Date.parse(deadline.dueAt) - Date.now();
     const met =
@@ -26,7 +26,7 @@ export async function watchDeadlines(state: IncidentState, sideTasks: SideTasks,
     if (state.pendingSeverityChange !== undefined) return;
 
     if (met) {
-      state.markStageMet(stage.id);
+      state.trackStages();
     } else {
       state.markStageBreached(stage.id);
       for (const contactId of policy.breachEscalation) {
@@ -66,12 +66,17 @@ export function informBusinessAtDeclaration(state: IncidentState, sideTasks: Sid
  */
 export async function watchCooldown(state: IncidentState, sideTasks: SideTasks, onChange: () => void): Promise<void> {
   const { policy } = state.input;
-  const cooldownMs = durationToMs(policy.cooldown);
-
   while (!state.stopping) {
     await condition(() => state.stopping || state.status === 'resolved-pending');
     if (state.stopping) return;
 
+    // A cool-down carried over a severity change keeps its original end.
+    const endsAtMs = state.cooldownEndsAt === undefined ? Date.now() : Date.parse(state.cooldownEndsAt);
+    const cooldownMs = Math.max(endsAtMs - Date.now(), 1);
+    if (state.confirmationRequested) {
+      await condition(() => state.stopping || state.status !== 'resolved-pending');
+      continue;
+    }
     const ended = await condition(() => state.stopping || state.status !== 'resolved-pending', cooldownMs, {
       summary: `alert cool-down (${policy.cooldown}) before resolving`,
     });

@@ -26,7 +26,7 @@ export async function escalateUntilAcknowledged(state: IncidentState, sideTasks:
 
   const { levels, repeat } = policy.escalation;
   const reason = state.input.carried === undefined ? 'incident declared' : `severity is now ${policy.severity}`;
-  if (!state.acknowledged) pageLevel(state, sideTasks, reason);
+  if (!state.acknowledged && state.status === 'open') pageLevel(state, sideTasks, reason);
 
   while (!state.stopping) {
     if (state.acknowledged || state.status !== 'open') {

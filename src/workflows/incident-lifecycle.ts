@@ -80,7 +80,14 @@ export async function runIncident(severity: Severity, input: IncidentInput): Pro
   // Paging starts first and is not awaited, so the checks never delay a page.
   const loops = [
     escalateUntilAcknowledged(state, sideTasks),
-    input.carried === undefined ? runChecks(state, 'initial').then(() => state.finishInitialChecks()) : Promise.resolve(),
+    input.carried === undefined
+      ? runChecks(state, 'initial').then(() => {
+          state.finishInitialChecks();
+          // Publishing here shows the stage met by the checks at once; the
+          // patch keeps runs recorded without this upsert replaying.
+          if (patched('publish-after-initial-checks')) publish();
+        })
+      : Promise.resolve(),
     watchDeadlines(state, sideTasks, publish),
     watchAcknowledgement(state),
     watchCooldown(state, sideTasks, publish),
@@ -305,6 +312,7 @@ async function startFollowUp(state: IncidentState): Promise<void> {
 }
 
 function publishProgress(state: IncidentState): void {
+  state.trackStages();
   const stage = state.currentStage;
   upsertSearchAttributes([
     { key: IncidentSeverity, value: state.input.severity },

@@ -81,13 +81,15 @@ export class IncidentState {
     const dueAt = (stage: StagePolicy) => new Date(declaredAtMs + durationToMs(stage.due)).toISOString();
 
     this.status = carried?.status ?? 'open';
-    this.acknowledged = carried?.status === 'acknowledged';
+    this.acknowledged = carried?.acknowledged ?? false;
+    this.cooldownEndsAt = carried?.cooldownEndsAt;
+    this.confirmationRequested = carried?.confirmationRequested ?? false;
     this.acknowledgedAt = carried?.acknowledgedAt;
     this.acknowledgedBy = carried?.acknowledgedBy;
     this.roles = { ...(carried?.roles ?? {}) };
     this.alertOccurrences = carried?.alertOccurrences ?? 0;
     this.flaps = carried?.flaps ?? 0;
-    this.alertStatus = input.alert.status;
+    this.alertStatus = carried?.alertStatus ?? input.alert.status;
     this.severityHistory = [...(carried?.severityHistory ?? [])];
     this.paged = [...(carried?.paged ?? [])];
     this.initialChecks = [...(carried?.initialChecks ?? [])];
@@ -123,7 +125,10 @@ export class IncidentState {
         };
       }),
     );
-    this.tasks.push(...carriedTasks.values());
+    // Open tasks this severity does not have are no longer required.
+    for (const task of carriedTasks.values()) {
+      this.tasks.push(task.status === 'open' ? { ...task, status: 'skipped', note: `not part of ${input.severity}` } : task);
+    }
 
     if (carried === undefined) {
       // Recorded here, before any signal handler runs, so it heads the timeline.
@@ -230,7 +235,7 @@ export class IncidentState {
   }
 
   beginResolution(actor: string, summary: string, resolutionType: ResolutionType): void {
-    if (!this.acknowledged) {
+    if (!this.acknowledged && actor !== SYSTEM_ACTOR) {
       this.acknowledged = true;
       this.acknowledgedAt ??= new Date().toISOString();
       this.acknowledgedBy ??= actor;
@@ -299,7 +304,20 @@ export class IncidentState {
     this.record({ type: 'role-assigned', actor, contactId, message: `${contactId} is ${role}` });
   }
 
-  markStageMet(stageId: string): void {
+  /**
+   * Marks every stage met that has become met since the last call, at the
+   * current time. Called after each change, so a later stage met early
+   * (its tasks done while an earlier stage still runs) keeps the right time.
+   */
+  trackStages(): void {
+    this.input.policy.stages.forEach((stage, index) => {
+      const deadline = this.deadlines[index];
+      if (deadline === undefined || deadline.metAt !== undefined || deadline.breachedAt !== undefined) return;
+      if (this.isStageMet(stage)) this.markStageMet(stage.id);
+    });
+  }
+
+  private markStageMet(stageId: string): void {
     const deadline = this.deadlineFor(stageId);
     deadline.metAt = new Date().toISOString();
     this.record({ type: 'stage-met', stageId, message: `${deadline.title} met before its deadline ${deadline.dueAt}` });
@@ -353,7 +371,11 @@ export class IncidentState {
   /** Everything a severity change carries into the next run. */
   carry(): CarriedState {
     return {
-      status: this.acknowledged ? 'acknowledged' : 'open',
+      status: this.status === 'resolved-pending' ? 'resolved-pending' : this.acknowledged ? 'acknowledged' : 'open',
+      acknowledged: this.acknowledged,
+      alertStatus: this.alertStatus,
+      cooldownEndsAt: this.cooldownEndsAt,
+      confirmationRequested: this.confirmationRequested,
       acknowledgedAt: this.acknowledgedAt,
       acknowledgedBy: this.acknowledgedBy,
       roles: { ...this.roles },

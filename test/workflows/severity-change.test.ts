@@ -235,4 +235,34 @@ describe('severity change', () => {
       await closeFollowUp(env.client, await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'alice', ...resolution }] }));
     });
   });
+
+  it('keeps the cool-down across a downgrade', async () => {
+    const taskQueue = `change-in-cooldown-${randomUUID()}`;
+    const { activities, pages } = fakes();
+    const worker = await newWorker(taskQueue, activities);
+
+    await worker.runUntil(async () => {
+      const { handle, firstRunId, declaredAt } = await startIncident(taskQueue, 'P0');
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: 'alice' }] });
+      await handle.signal(alertReceivedSignal, { status: 'resolved', receivedAt: declaredAt.toISOString(), alertCount: 1, firingCount: 0 });
+      await env.sleep('4m');
+      const pending = await handle.query(viewQuery);
+
+      await changeSeverity(handle, 'P2', 'alerts cleared, minor follow-up only');
+      const run = await nextRun(handle, firstRunId);
+      const carried = await handle.query(viewQuery);
+      await env.sleep('7m');
+      const final = await handle.result();
+      await closeFollowUp(env.client, final);
+
+      expect(pending.status).toBe('resolved-pending');
+      expect(carried.status).toBe('resolved-pending');
+      expect(carried.alertStatus).toBe('resolved');
+      expect(carried.cooldownEndsAt).toBe(pending.cooldownEndsAt);
+      expect(pages.filter((page) => page.runId === run.runId && !page.step.startsWith('follow-up'))).toEqual([]);
+      expect(final.status).toBe('resolved');
+      expect(final.resolvedBy).toBe('system');
+      expect(minutesAfter(declaredAt, final.resolvedAt)).toBe(10);
+    });
+  });
 });
