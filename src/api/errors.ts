@@ -22,7 +22,7 @@ export const API_ERRORS = {
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
 
-/** The JSON body of every error answer. */
+/** The JSON body of every error response. */
 export interface ApiErrorBody {
   statusCode: number;
   code: ApiErrorCode;

@@ -4,7 +4,7 @@ import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { INVALID_REQUEST, INVALID_TRANSITION, UNKNOWN_TASK } from '../shared/incident.js';
 import { ApiError, type ApiErrorCode } from './errors.js';
 
-/** What a request addressed: an incident or a follow-up, by workflow ID. */
+/** Target of a request: an incident or a follow-up, by workflow ID. */
 export interface Subject {
   kind: 'incident' | 'follow-up';
   id: string;
@@ -12,8 +12,8 @@ export interface Subject {
 
 /**
  * Translates an error from the Temporal client into the API's error
- * catalogue. The one place that knows which Temporal failure means which
- * HTTP answer.
+ * catalogue. This is the one place that maps Temporal failures to HTTP
+ * responses.
  */
 export function translateTemporalError(subject: Subject, error: unknown): Error {
   if (error instanceof ApiError) return error;

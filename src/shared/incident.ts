@@ -131,7 +131,7 @@ export interface IncidentInput {
   carried?: CarriedState;
 }
 
-/** What a severity change carries into the next workflow run. */
+/** State a severity change carries into the next workflow run. */
 export interface CarriedState {
   status: 'open' | 'acknowledged' | 'resolved-pending';
   acknowledged: boolean;
@@ -209,7 +209,7 @@ export interface CheckResult {
   /** HTTP status for HTTP checks. */
   status?: number;
   latencyMs: number;
-  /** Why the check failed, without credentials. */
+  /** Reason the check failed, without credentials. */
   error?: string;
   checkedAt: string;
 }
@@ -218,8 +218,8 @@ export interface PageRequest {
   incidentId: string;
   /**
    * Run ID of the workflow run that sends the page. A retry or replay keeps
-   * it; an incident reopened under the same ID, or continued into another
-   * severity, gets a new one, so its pages get new keys.
+   * it. An incident reopened under the same ID, or continued into another
+   * severity, runs as a new run, so its pages get new keys.
    */
   runId: string;
   contactId: string;
@@ -330,7 +330,7 @@ export interface SeverityChange {
   reason: string;
 }
 
-/** What the `view` query and the API return for one incident. */
+/** Incident as the `view` query and the API return it. */
 export interface IncidentView {
   id: string;
   severity: Severity;

@@ -9,11 +9,11 @@ import { SYSTEM_ACTOR, type IncidentState } from './incident-state.js';
 export type SideTasks = Array<Promise<void>>;
 
 /**
- * Walks the escalation ladder until someone acknowledges: each level waits
- * its `wait`, then the next level is paged; after the last level the ladder
- * starts over `repeat` more times. While the incident is acknowledged or in
- * its cool-down the ladder pauses; when an acknowledgement lapses the
- * current level is paged again.
+ * Walks the escalation ladder until someone acknowledges. Each level waits
+ * its `wait`, then the next level is paged. After the last level the ladder
+ * starts over `repeat` more times. The ladder pauses while the incident is
+ * acknowledged or in its cool-down, and pages the current level again when
+ * an acknowledgement lapses.
  */
 export async function escalateUntilAcknowledged(state: IncidentState, sideTasks: SideTasks): Promise<void> {
   const { policy } = state.input;

@@ -36,7 +36,7 @@ export const SYSTEM_ACTOR = 'system';
  */
 export class IncidentState {
   status: IncidentStatus;
-  /** Someone holds the incident; cleared when the acknowledgement lapses. */
+  /** An engineer has acknowledged the incident; cleared when the acknowledgement lapses. */
   acknowledged: boolean;
   acknowledgedAt?: string;
   acknowledgedBy?: string;
@@ -371,7 +371,7 @@ export class IncidentState {
   /** Everything a severity change carries into the next run. */
   carry(): CarriedState {
     return {
-      status: this.status === 'resolved-pending' ? 'resolved-pending' : this.acknowledged ? 'acknowledged' : 'open',
+      status: this.carriedStatus(),
       acknowledged: this.acknowledged,
       alertStatus: this.alertStatus,
       cooldownEndsAt: this.cooldownEndsAt,
@@ -440,6 +440,11 @@ export class IncidentState {
       checks: { initial: [...this.initialChecks], verification: [...this.verificationChecks] },
       timeline,
     };
+  }
+
+  private carriedStatus(): CarriedState['status'] {
+    if (this.status === 'resolved-pending') return 'resolved-pending';
+    return this.acknowledged ? 'acknowledged' : 'open';
   }
 
   private reopen(): void {

@@ -33,8 +33,8 @@ type Params = Static<typeof FollowUpParams>;
 type Headers = Static<typeof CommandHeaders>;
 
 /**
- * The post-incident follow-up: its view, and the report, post-mortem link
- * and action items engineers submit. The follow-up ID is in the resolved
+ * Registers the post-incident follow-up routes: its view, and the report,
+ * post-mortem link and action items engineers submit. The follow-up ID is in the resolved
  * incident's view (`followUpId`).
  */
 export function registerFollowUpRoutes(app: FastifyInstance, incidents: IncidentService): void {
