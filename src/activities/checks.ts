@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { AxiosInstance } from 'axios';
+import { AxiosError, type AxiosInstance } from 'axios';
 import { Redis } from 'ioredis';
 
 import type { CheckConfig, Config } from '../config/schema.js';
@@ -17,10 +17,17 @@ export interface CheckDeps {
   http: AxiosInstance;
 }
 
+/** Maximum response body, in bytes, that an HTTP check reads. A longer body fails the check. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** Length, in characters, of the body excerpt kept in a failed expected-body result. */
+const BODY_EXCERPT_CHARS = 200;
+
 /**
- * Probes one configured HTTP health endpoint. An unexpected status, a timeout
- * or a refused connection is a failed result, not an error, so the workflow
- * records it instead of retrying.
+ * Probes one configured HTTP health endpoint: the status must match and, when
+ * `expectedBody` is set, the body must contain that text. An unexpected
+ * response, a timeout or a refused connection is a failed result, not an
+ * error, so the workflow records it instead of retrying.
  */
 export async function probeHttp(deps: CheckDeps, request: CheckRequest): Promise<CheckResult> {
   const check = findCheck(deps.config, request.checkId, 'http');
@@ -29,22 +36,33 @@ export async function probeHttp(deps: CheckDeps, request: CheckRequest): Promise
   const checkedAt = new Date().toISOString();
 
   try {
-    const response = await deps.http.get(url, {
+    const response = await deps.http.get<unknown>(url, {
       timeout: durationToMs(check.timeout),
       validateStatus: () => true,
       maxRedirects: 0,
+      maxContentLength: MAX_BODY_BYTES,
       responseType: 'text',
     });
     const latencyMs = Math.round(performance.now() - started);
-    const ok = response.status === check.expectedStatus;
+
+    const failures: string[] = [];
+    if (response.status !== check.expectedStatus) {
+      failures.push(`expected HTTP ${check.expectedStatus}, received ${response.status}`);
+    }
+    const body = typeof response.data === 'string' ? response.data : '';
+    const bodyMissesText = check.expectedBody !== undefined && !body.includes(check.expectedBody);
+    if (bodyMissesText) failures.push(`expected body to contain ${JSON.stringify(check.expectedBody)}`);
+
+    const ok = failures.length === 0;
     return {
       checkId: check.id,
       kind: 'http',
       ok,
       status: response.status,
+      ...(bodyMissesText ? { bodyExcerpt: body.slice(0, BODY_EXCERPT_CHARS) } : {}),
       latencyMs,
       checkedAt,
-      ...(ok ? {} : { error: `expected HTTP ${check.expectedStatus}, received ${response.status}` }),
+      ...(ok ? {} : { error: failures.join(', and ') }),
     };
   } catch (error) {
     return {
@@ -52,10 +70,15 @@ export async function probeHttp(deps: CheckDeps, request: CheckRequest): Promise
       kind: 'http',
       ok: false,
       latencyMs: Math.round(performance.now() - started),
-      error: describeHttpError(error),
+      error: isBodyTooLarge(error) ? `response body larger than ${MAX_BODY_BYTES / 1024} KiB` : describeHttpError(error),
       checkedAt,
     };
   }
+}
+
+/** axios rejects a body over `maxContentLength` with this message and no response. */
+function isBodyTooLarge(error: unknown): boolean {
+  return error instanceof AxiosError && error.message.startsWith('maxContentLength size of');
 }
 
 /** Sends `PING` to the configured Redis on a short-lived connection. */
@@ -107,7 +130,11 @@ export async function pingRedis(deps: CheckDeps, request: CheckRequest): Promise
   }
 }
 
-function findCheck<K extends CheckConfig['kind']>(
+/**
+ * Returns the configured check with this ID and kind. Throws a non-retryable
+ * `UnknownCheck` failure when there is none, because a retry cannot fix it.
+ */
+export function findCheck<K extends CheckConfig['kind']>(
   config: Config,
   checkId: string,
   kind: K,

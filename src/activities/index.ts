@@ -3,7 +3,16 @@ import type { AxiosInstance } from 'axios';
 import type { Config } from '../config/schema.js';
 import type { PageRequest } from '../shared/incident.js';
 import { pingRedis, probeHttp, type CheckRequest } from './checks.js';
+import { runCommandCheck } from './command-checks.js';
+import {
+  flowableDeployments,
+  flowableEngineStatus,
+  type FlowableCredentials,
+  type FlowableDeploymentsRequest,
+  type FlowableRequest,
+} from './flowable.js';
 import { pageContact } from './paging.js';
+import { flushRedisAndWarmUp, inspectRedis, type FlushRedisRequest, type InspectRedisRequest } from './redis.js';
 import { publishStatusUpdate, type StatusUpdateRequest } from './status-page.js';
 
 export interface ActivityDeps {
@@ -11,6 +20,8 @@ export interface ActivityDeps {
   http: AxiosInstance;
   /** Base URL of the API that serves the development inbox, for `dev-inbox` contacts. */
   devInboxUrl: string;
+  /** Flowable REST user and password from FLOWABLE_USER and FLOWABLE_PASSWORD, absent unless both are set. */
+  flowableCredentials?: FlowableCredentials;
 }
 
 /**
@@ -21,8 +32,14 @@ export function createActivities(deps: ActivityDeps) {
   return {
     probeHttp: (request: CheckRequest) => probeHttp(deps, request),
     pingRedis: (request: CheckRequest) => pingRedis(deps, request),
+    runCommandCheck: (request: CheckRequest) => runCommandCheck(deps, request),
     pageContact: (request: PageRequest) => pageContact(deps, request),
     publishStatusUpdate: (request: StatusUpdateRequest) => publishStatusUpdate(deps, request),
+    inspectRedis: (request: InspectRedisRequest) => inspectRedis(deps, request),
+    /** Destructive: run only after an engineer has approved the flush for this incident. */
+    flushRedisAndWarmUp: (request: FlushRedisRequest) => flushRedisAndWarmUp(deps, request),
+    flowableEngineStatus: (request: FlowableRequest) => flowableEngineStatus(deps, request),
+    flowableDeployments: (request: FlowableDeploymentsRequest) => flowableDeployments(deps, request),
   };
 }
 

@@ -25,6 +25,7 @@ const ENV_OVERRIDES: ReadonlyArray<{ variable: string; key: string[]; type: 'str
   { variable: 'BARQ_DEV_INBOX', key: ['devInbox', 'enabled'], type: 'boolean' },
   { variable: 'BARQ_SERVICE_URL', key: ['service', 'baseUrl'], type: 'string' },
   { variable: 'REDIS_URL', key: ['redis', 'url'], type: 'string' },
+  { variable: 'FLOWABLE_URL', key: ['flowable', 'baseUrl'], type: 'string' },
 ];
 
 export interface LoadConfigOptions {
@@ -129,6 +130,28 @@ function checkReferences(config: Config, source: string): void {
       throw new ConfigError(`checks.${index}.id`, check.id, 'an ID not used by another check', source);
     }
     checkIds.add(check.id);
+  });
+
+  // An absolute path in the allowlist is compared as written, so a `..`
+  // segment could make an allowed-looking entry run another file.
+  const commandAllowlist = config.commandAllowlist ?? [];
+  commandAllowlist.forEach((path, index) => {
+    if (path.split('/').includes('..')) {
+      throw new ConfigError(`commandAllowlist.${index}`, path, 'an absolute path without .. segments', source);
+    }
+  });
+  config.checks.forEach((check, index) => {
+    if (check.kind !== 'command') return;
+    if (!commandAllowlist.includes(check.executable)) {
+      const allowed = commandAllowlist.join(', ') || 'none listed';
+      const expected = `a path listed in commandAllowlist (${allowed})`;
+      throw new ConfigError(`checks.${index}.executable`, check.executable, expected, source);
+    }
+    // NOTE: keep this limit well below the 10m startToCloseTimeout the workflow gives a command check.
+    const timeoutMs = durationToMs(check.timeout);
+    if (timeoutMs < 1000 || timeoutMs > 5 * 60_000) {
+      throw new ConfigError(`checks.${index}.timeout`, check.timeout, 'a timeout from 1s to 5m', source);
+    }
   });
 
   const taskIds = new Set<string>();

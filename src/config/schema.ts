@@ -87,6 +87,10 @@ const HttpCheck = Type.Object(
     kind: Type.Literal('http'),
     path: Type.String({ pattern: '^/', description: 'a path starting with /' }),
     expectedStatus: Type.Integer({ minimum: 100, maximum: 599 }),
+    /** Text the response body must contain, in addition to the status. */
+    expectedBody: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'a text of 1 to 200 characters' }),
+    ),
     timeout: Duration,
   },
   { additionalProperties: false },
@@ -96,6 +100,23 @@ const RedisCheck = Type.Object(
   {
     id: Identifier,
     kind: Type.Literal('redis'),
+    timeout: Duration,
+  },
+  { additionalProperties: false },
+);
+
+const AbsolutePath = Type.String({
+  pattern: '^/',
+  description: 'an absolute path such as /opt/barq/bin/health-check.sh',
+});
+
+/** A script run without a shell; the loader requires `executable` to be in `commandAllowlist`. */
+const CommandCheck = Type.Object(
+  {
+    id: Identifier,
+    kind: Type.Literal('command'),
+    executable: AbsolutePath,
+    args: Type.Array(Type.String()),
     timeout: Duration,
   },
   { additionalProperties: false },
@@ -134,11 +155,20 @@ export const ConfigSchema = Type.Object(
     ),
     devInbox: Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false }),
     service: Type.Object({ name: Identifier, baseUrl: HttpUrl }, { additionalProperties: false }),
-    checks: Type.Array(Type.Union([HttpCheck, RedisCheck]), { minItems: 1 }),
+    checks: Type.Array(
+      Type.Union([HttpCheck, RedisCheck, CommandCheck], {
+        description: 'an http, redis or command check with the keys shown in config/barq.yaml',
+      }),
+      { minItems: 1 },
+    ),
+    /** Absolute paths that command checks may run. The loader rejects a command check whose executable is not listed. */
+    commandAllowlist: Type.Optional(Type.Array(AbsolutePath)),
     redis: Type.Object(
       { url: Type.String({ pattern: '^rediss?://', description: 'a redis:// or rediss:// URL' }) },
       { additionalProperties: false },
     ),
+    /** The Flowable REST app. Its user and password come from FLOWABLE_USER and FLOWABLE_PASSWORD. */
+    flowable: Type.Object({ baseUrl: HttpUrl, timeout: Duration }, { additionalProperties: false }),
     contacts: Type.Array(Contact, { minItems: 1 }),
     statusPage: Type.Object(
       { webhook: Type.Union([Type.Literal('dev-inbox'), HttpUrl], { description: 'dev-inbox or an http(s) URL' }) },

@@ -55,7 +55,7 @@ export interface StagePolicy {
 /** A configured check as the workflow sees it: an ID and the activity that runs it. */
 export interface CheckRef {
   id: string;
-  kind: 'http' | 'redis';
+  kind: 'http' | 'redis' | 'command';
 }
 
 export interface EscalationLevel {
@@ -208,6 +208,12 @@ export interface CheckResult {
   ok: boolean;
   /** HTTP status for HTTP checks. */
   status?: number;
+  /** Start of the response body, at most 200 characters, when an HTTP check's expected text is missing. */
+  bodyExcerpt?: string;
+  /** Exit code of a command check's process; absent when a signal ended it or it never started. */
+  exitCode?: number;
+  /** Last 20 lines, at most 4 KiB, of a command check's stdout and stderr, interleaved as they arrived. */
+  outputTail?: string;
   latencyMs: number;
   /** Reason the check failed, without credentials. */
   error?: string;

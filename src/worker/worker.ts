@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Worker, bundleWorkflowCode, type NativeConnection } from '@temporalio/worker';
 import axios from 'axios';
 
+import { flowableCredentialsFromEnv } from '../activities/flowable.js';
 import { createActivities } from '../activities/index.js';
 import type { Config } from '../config/schema.js';
 
@@ -31,6 +32,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     config,
     http: axios.create({ headers: { 'User-Agent': 'barq-incident' } }),
     devInboxUrl: options.devInboxUrl ?? config.api.publicUrl,
+    flowableCredentials: flowableCredentialsFromEnv(),
   });
 
   // Bundled here rather than by Worker.create so webpack's build report stays

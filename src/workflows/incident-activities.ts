@@ -11,6 +11,14 @@ const checkActivities = proxyActivities<Activities>({
   retry: { maximumAttempts: 2, initialInterval: '1s' },
 });
 
+// A command check runs a script for up to its configured timeout (at most
+// 5m, checked by the loader), so it gets 10m and must heartbeat every 30s.
+const commandCheckActivities = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '30s',
+  retry: { maximumAttempts: 2, initialInterval: '1s' },
+});
+
 // A page is retried with backoff for 30 minutes; a receiver's 4xx other than
 // 408 and 429 is a non-retryable failure raised by the activity.
 const pageActivities = proxyActivities<Activities>({
@@ -79,6 +87,9 @@ async function runCheck(incidentId: string, check: CheckRef, phase: string): Pro
   const request = { incidentId, checkId: check.id };
   try {
     if (check.kind === 'redis') return await checkActivities.pingRedis.executeWithOptions(options, [request]);
+    if (check.kind === 'command') {
+      return await commandCheckActivities.runCommandCheck.executeWithOptions(options, [request]);
+    }
     return await checkActivities.probeHttp.executeWithOptions(options, [request]);
   } catch (error) {
     // The check could not run at all (a worker fault or a configuration

@@ -36,6 +36,10 @@ export function fakeActivities(now: () => Promise<number>, overrides: Partial<Ac
       checks.push(checkId);
       return passed(checkId, 'redis');
     },
+    runCommandCheck: async ({ checkId }) => {
+      checks.push(checkId);
+      return { ...passed(checkId, 'command'), exitCode: 0, outputTail: '' };
+    },
     pageContact: async (request) => {
       pages.push({ ...request, receivedAtMs: await now() });
       return { contactId: request.contactId, idempotencyKey: `${request.runId}/${request.step}`, httpStatus: 201, duplicate: false };
@@ -43,6 +47,20 @@ export function fakeActivities(now: () => Promise<number>, overrides: Partial<Ac
     publishStatusUpdate: async (request) => {
       statusUpdates.push(request);
       return { httpStatus: 201 };
+    },
+    // No workflow runs the Redis and Flowable runbook steps yet; a test that
+    // needs them passes its own fake in `overrides`.
+    inspectRedis: async () => {
+      throw new Error('no fake for inspectRedis; pass one in overrides');
+    },
+    flushRedisAndWarmUp: async () => {
+      throw new Error('no fake for flushRedisAndWarmUp; pass one in overrides');
+    },
+    flowableEngineStatus: async () => {
+      throw new Error('no fake for flowableEngineStatus; pass one in overrides');
+    },
+    flowableDeployments: async () => {
+      throw new Error('no fake for flowableDeployments; pass one in overrides');
     },
     ...overrides,
   };

@@ -37,13 +37,13 @@ function fakes(overrides: Partial<Activities> = {}) {
   return fakeActivities(() => env.currentTimeMs(), overrides);
 }
 
-async function startP0(taskQueue: string) {
+async function startP0(taskQueue: string, config = testConfig()) {
   const incidentId = `p0-${randomUUID()}`;
   const declaredAt = new Date(await env.currentTimeMs());
   const handle = await env.client.workflow.signalWithStart(p0CriticalIncident, {
     workflowId: incidentId,
     taskQueue,
-    args: [incidentInput(incidentId, 'P0', testConfig(), declaredAt)],
+    args: [incidentInput(incidentId, 'P0', config, declaredAt)],
     signal: alertReceivedSignal,
     signalArgs: [{ status: 'firing', receivedAt: declaredAt.toISOString(), alertCount: 1, firingCount: 1 }],
   });
@@ -207,6 +207,40 @@ describe('p0 critical incident', () => {
       expect(resolved?.flagged).toBe(true);
       expect(final.status).toBe('resolved');
       expect(final.acknowledgedBy).toBe('bob');
+    });
+  });
+
+  it('runs a command check by its activity', async () => {
+    const taskQueue = `command-check-${randomUUID()}`;
+    const executable = '/opt/barq/bin/health-check.sh';
+    const config = testConfig((draft) => {
+      draft.commandAllowlist = [executable];
+      draft.checks.push({ id: 'health-script', kind: 'command', executable, args: [], timeout: '30s' });
+    });
+    const { activities, checks } = fakes({
+      runCommandCheck: async ({ checkId }) => ({
+        checkId,
+        kind: 'command',
+        ok: false,
+        exitCode: 2,
+        outputTail: 'redis: connection refused',
+        latencyMs: 40,
+        error: 'exited with code 2',
+        checkedAt: new Date().toISOString(),
+      }),
+    });
+    const worker = await newWorker(taskQueue, activities);
+
+    await worker.runUntil(async () => {
+      const { handle } = await startP0(taskQueue, config);
+      await env.sleep('1m');
+      const view = await handle.query(viewQuery);
+
+      const result = view.checks.initial.find((check) => check.checkId === 'health-script');
+      expect(result).toMatchObject({ kind: 'command', ok: false, exitCode: 2, outputTail: 'redis: connection refused' });
+      expect(checks.sort()).toEqual(['api-live', 'api-ready', 'redis-ping']);
+      const failed = view.timeline.find((entry) => entry.type === 'check-failed' && entry.checkId === 'health-script');
+      expect(failed?.message).toBe('initial check health-script failed: exited with code 2');
     });
   });
 

@@ -61,6 +61,9 @@ function fakeActivities(overrides: Partial<Activities> = {}) {
     pingRedis: async () => {
       throw new Error('the follow-up must not run Redis checks');
     },
+    runCommandCheck: async () => {
+      throw new Error('the follow-up must not run command checks');
+    },
     pageContact: async (request) => {
       pages.push({ ...request, atMs: await env.currentTimeMs() });
       return { contactId: request.contactId, idempotencyKey: 'key', httpStatus: 201, duplicate: false };
@@ -68,6 +71,18 @@ function fakeActivities(overrides: Partial<Activities> = {}) {
     publishStatusUpdate: async (request) => {
       statusUpdates.push(request);
       return { httpStatus: 202 };
+    },
+    inspectRedis: async () => {
+      throw new Error('the follow-up must not inspect Redis');
+    },
+    flushRedisAndWarmUp: async () => {
+      throw new Error('the follow-up must not flush Redis');
+    },
+    flowableEngineStatus: async () => {
+      throw new Error('the follow-up must not read the Flowable engine status');
+    },
+    flowableDeployments: async () => {
+      throw new Error('the follow-up must not list Flowable deployments');
     },
     ...overrides,
   };
