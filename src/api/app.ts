@@ -54,7 +54,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
-    const apiError = toApiError(error);
+    const apiError = toApiError(error, deps.config.api.bodyLimitBytes);
     if (apiError.statusCode >= 500) {
       request.log.error({ err: error }, 'request failed');
     } else {
@@ -81,7 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 export type App = Awaited<ReturnType<typeof buildApp>>;
 
 /** Maps Fastify's own errors and schema failures to the API's error catalogue. */
-function toApiError(error: FastifyError | ApiError): ApiError {
+function toApiError(error: FastifyError | ApiError, bodyLimitBytes: number): ApiError {
   if (error instanceof ApiError) return error;
 
   if (error.validation !== undefined && error.validation.length > 0) {
@@ -98,8 +98,8 @@ function toApiError(error: FastifyError | ApiError): ApiError {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ApiError('INVALID_JSON', 'request body is empty or not valid JSON');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('BODY_TOO_LARGE', 'request body is larger than the configured limit', {
-        limitBytes: (error as FastifyError & { limit?: number }).limit,
+      return new ApiError('BODY_TOO_LARGE', `request body is larger than the limit of ${bodyLimitBytes} bytes`, {
+        limitBytes: bodyLimitBytes,
       });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json');

@@ -146,6 +146,21 @@ export class IncidentService {
     return this.read({ kind: 'incident', id: incidentId }, viewQuery);
   }
 
+  /**
+   * Returns the incident's view once its current run has `severity`, polling
+   * for up to 10 s while a severity change continues as new; undefined when
+   * it has not by then.
+   */
+  async viewWithSeverity(incidentId: string, severity: Severity): Promise<IncidentView | undefined> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const view = await this.view(incidentId);
+      if (view.severity === severity) return view;
+      if (Date.now() > deadline) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   /** Returns the view of a running follow-up, or the final view of a finished one. */
   async followUpView(followUpId: string): Promise<FollowUpView> {
     return this.read({ kind: 'follow-up', id: followUpId }, followUpViewQuery);

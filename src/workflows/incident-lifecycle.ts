@@ -338,7 +338,7 @@ function requireActor(actor: unknown): void {
 
 function requireText(field: string, value: unknown): void {
   if (typeof value !== 'string' || value.trim().length === 0 || value.length > MAX_TEXT) {
-    throw invalidRequest(`${field} is ${JSON.stringify(value)}, expected text of 1 to ${MAX_TEXT} characters`);
+    throw invalidRequest(`body.${field} must be non-blank text of at most ${MAX_TEXT} characters`, `body.${field}`);
   }
 }
 
@@ -350,8 +350,13 @@ function requireOpen(state: IncidentState, command: string): void {
   }
 }
 
-function invalidRequest(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: INVALID_REQUEST, nonRetryable: true, message });
+function invalidRequest(message: string, field?: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: INVALID_REQUEST,
+    nonRetryable: true,
+    message,
+    ...(field === undefined ? {} : { details: [{ field }] }),
+  });
 }
 
 function invalidTransition(state: IncidentState, reason: string, extra: Record<string, unknown> = {}): ApplicationFailure {

@@ -240,6 +240,7 @@ export class IncidentState {
       this.acknowledgedAt ??= new Date().toISOString();
       this.acknowledgedBy ??= actor;
       this.completeTask('acknowledge', actor);
+      this.record({ type: 'acknowledged', actor, message: 'acknowledged by resolving' });
     }
     this.status = 'resolving';
     this.resolvedBy = actor;

@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import type { Config } from '../../config/schema.js';
@@ -29,6 +29,11 @@ const CommandHeaders = Type.Object({
 });
 
 const Text = Type.String({ minLength: 1, maxLength: 4000 });
+
+/** A string that must be one of `values`; Ajv then names every allowed value in its error. */
+function StringEnum<const Values extends readonly string[]>(values: Values): TUnsafe<Values[number]> {
+  return Type.Unsafe<Values[number]>({ type: 'string', enum: [...values] });
+}
 const ContactId = Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$' });
 
 /** Request bodies, one per command. A body may be omitted only where every field is optional. */
@@ -37,19 +42,19 @@ export const CommandBodies = {
   resolve: Type.Object(
     {
       summary: Text,
-      resolutionType: Type.Union(RESOLUTION_TYPES.map((type) => Type.Literal(type))),
+      resolutionType: StringEnum(RESOLUTION_TYPES),
     },
     { additionalProperties: false },
   ),
   escalate: Type.Object({ reason: Text, contactId: Type.Optional(ContactId) }, { additionalProperties: false }),
   severity: Type.Object(
-    { severity: Type.Union(SEVERITIES.map((severity) => Type.Literal(severity))), reason: Text },
+    { severity: StringEnum(SEVERITIES), reason: Text },
     { additionalProperties: false },
   ),
   notes: Type.Object({ text: Text }, { additionalProperties: false }),
   roles: Type.Object(
     {
-      role: Type.Union([Type.Literal('incident-commander'), Type.Literal('communications-lead')]),
+      role: StringEnum(['incident-commander', 'communications-lead'] as const),
       contactId: ContactId,
     },
     { additionalProperties: false },
@@ -129,23 +134,26 @@ export function registerIncidentRoutes(app: FastifyInstance, incidents: Incident
     );
   });
 
-  command('severity', CommandBodies.severity, (request, id, body, updateId) =>
-    incidents.command(
+  command('severity', CommandBodies.severity, async (request, id, body, updateId) => {
+    const accepted = await incidents.command(
       id,
-      'change severity',
+      'change the severity of',
       changeSeverityUpdate,
       { actor: request.actor, severity: body.severity, reason: body.reason, policy: incidents.policyFor(body.severity) },
       updateId,
-    ),
-  );
+    );
+    // The change completes by continuing as new; answer with the new run's
+    // view so deadlines, tasks and ladder match the new severity.
+    return (await incidents.viewWithSeverity(id, body.severity)) ?? accepted;
+  });
 
   command('notes', CommandBodies.notes, (request, id, body, updateId) =>
-    incidents.command(id, 'add a note', addNoteUpdate, { actor: request.actor, text: body.text }, updateId),
+    incidents.command(id, 'add a note to', addNoteUpdate, { actor: request.actor, text: body.text }, updateId),
   );
 
   command('roles', CommandBodies.roles, (request, id, body, updateId) => {
     requireContact('body.contactId', body.contactId);
-    return incidents.command(id, 'assign a role', assignRoleUpdate, { actor: request.actor, role: body.role, contactId: body.contactId }, updateId);
+    return incidents.command(id, 'assign a role on', assignRoleUpdate, { actor: request.actor, role: body.role, contactId: body.contactId }, updateId);
   });
 
   command(
@@ -155,7 +163,7 @@ export function registerIncidentRoutes(app: FastifyInstance, incidents: Incident
       const { taskId } = request.params as Static<typeof TaskParams>;
       return incidents.command(
         id,
-        'complete a task',
+        'complete a task of',
         completeTaskUpdate,
         { actor: request.actor, taskId, ...(body?.note === undefined ? {} : { note: body.note }) },
         updateId,
