@@ -13,6 +13,7 @@ import {
 } from './flowable.js';
 import { pageContact } from './paging.js';
 import { flushRedisAndWarmUp, inspectRedis, type FlushRedisRequest, type InspectRedisRequest } from './redis.js';
+import { checkDatabase, resetDatabaseSessions, restoreDatabase, summarizeConnections, type DatabaseRequest } from './sql-server.js';
 import { publishStatusUpdate, type StatusUpdateRequest } from './status-page.js';
 
 export interface ActivityDeps {
@@ -40,6 +41,12 @@ export function createActivities(deps: ActivityDeps) {
     flushRedisAndWarmUp: (request: FlushRedisRequest) => flushRedisAndWarmUp(deps, request),
     flowableEngineStatus: (request: FlowableRequest) => flowableEngineStatus(deps, request),
     flowableDeployments: (request: FlowableDeploymentsRequest) => flowableDeployments(deps, request),
+    checkDatabase: (request: DatabaseRequest) => checkDatabase(deps, request),
+    summarizeConnections: (request: DatabaseRequest) => summarizeConnections(deps, request),
+    /** Destructive: run only after an engineer has approved the reset for this incident. */
+    resetDatabaseSessions: (request: DatabaseRequest) => resetDatabaseSessions(deps, request),
+    /** Destructive: run only after an engineer has approved the restore for this incident. */
+    restoreDatabase: (request: DatabaseRequest) => restoreDatabase(deps, request),
   };
 }
 

@@ -169,6 +169,22 @@ export const ConfigSchema = Type.Object(
     ),
     /** The Flowable REST app. Its user and password come from FLOWABLE_USER and FLOWABLE_PASSWORD. */
     flowable: Type.Object({ baseUrl: HttpUrl, timeout: Duration }, { additionalProperties: false }),
+    /** The SQL Server database of the runbook. Its connection string comes from BARQ_DB_URL. */
+    database: Type.Object(
+      {
+        name: Type.String({
+          pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$',
+          description: 'a database name of a letter or _ followed by up to 127 letters, digits or _',
+        }),
+        backupPath: Type.String({
+          pattern: '^(/|[A-Za-z]:\\\\|\\\\\\\\[^\\\\]+\\\\[^\\\\]+)[^\\u0000-\\u001f\\u007f]*$',
+          description: 'an absolute path such as /var/opt/mssql/backup/BARQ_DB.bak, D:\\backup\\BARQ_DB.bak or \\\\server\\share\\BARQ_DB.bak',
+        }),
+        /** Connect and query timeout. The restore and DBCC CHECKDB get a longer one. */
+        timeout: Duration,
+      },
+      { additionalProperties: false },
+    ),
     contacts: Type.Array(Contact, { minItems: 1 }),
     statusPage: Type.Object(
       { webhook: Type.Union([Type.Literal('dev-inbox'), HttpUrl], { description: 'dev-inbox or an http(s) URL' }) },

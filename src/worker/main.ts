@@ -1,6 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { pino } from 'pino';
 
+import { closeSqlPools } from '../activities/sql-server.js';
 import { loadConfig } from '../config/load.js';
 import { createWorker } from './worker.js';
 
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   logger.info({ address, namespace, taskQueue }, 'worker started');
 
   await worker.run();
+  await closeSqlPools();
   await connection.close();
   logger.info('worker stopped');
 }

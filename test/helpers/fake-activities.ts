@@ -62,6 +62,18 @@ export function fakeActivities(now: () => Promise<number>, overrides: Partial<Ac
     flowableDeployments: async () => {
       throw new Error('no fake for flowableDeployments; pass one in overrides');
     },
+    checkDatabase: async () => {
+      throw new Error('no fake for checkDatabase; pass one in overrides');
+    },
+    summarizeConnections: async () => {
+      throw new Error('no fake for summarizeConnections; pass one in overrides');
+    },
+    resetDatabaseSessions: async () => {
+      throw new Error('no fake for resetDatabaseSessions; pass one in overrides');
+    },
+    restoreDatabase: async () => {
+      throw new Error('no fake for restoreDatabase; pass one in overrides');
+    },
     ...overrides,
   };
 

@@ -84,6 +84,18 @@ function fakeActivities(overrides: Partial<Activities> = {}) {
     flowableDeployments: async () => {
       throw new Error('the follow-up must not list Flowable deployments');
     },
+    checkDatabase: async () => {
+      throw new Error('the follow-up must not check the database');
+    },
+    summarizeConnections: async () => {
+      throw new Error('the follow-up must not summarize database connections');
+    },
+    resetDatabaseSessions: async () => {
+      throw new Error('the follow-up must not reset database sessions');
+    },
+    restoreDatabase: async () => {
+      throw new Error('the follow-up must not restore the database');
+    },
     ...overrides,
   };
   return { activities, pages, statusUpdates };
