@@ -7,15 +7,14 @@ import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import axios from 'axios';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 
 import type { CheckRequest } from '../../src/activities/checks.js';
 import { createActivities } from '../../src/activities/index.js';
-import { ConfigError } from '../../src/config/errors.js';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../src/config/load.js';
 import type { CheckResult } from '../../src/shared/incident.js';
 import { runActivity } from '../helpers/activity.js';
 import { testConfig } from '../helpers/config.js';
+import { configFile, loadError } from '../helpers/config-files.js';
 
 const scriptDir = mkdtempSync(join(tmpdir(), 'barq-command-checks-'));
 const request = { incidentId: 'inc-7f3a', checkId: 'script' };
@@ -221,25 +220,6 @@ describe('runCommandCheck', () => {
     await expect(run).rejects.toMatchObject({ type: 'UnknownCheck', nonRetryable: true });
   });
 });
-
-/** Writes the shipped configuration with one edit to a temporary file. */
-function configFile(edit: (config: Record<string, any>) => void): string {
-  const config = parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8')) as Record<string, any>;
-  edit(config);
-  const path = join(mkdtempSync(join(tmpdir(), 'barq-config-')), 'barq.yaml');
-  writeFileSync(path, stringify(config));
-  return path;
-}
-
-function loadError(path: string): ConfigError {
-  try {
-    loadConfig({ path, env: {} });
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected loadConfig to throw ConfigError');
-}
 
 function commandCheck(executable: string, timeout = '30s') {
   return { id: 'health-script', kind: 'command', executable, args: [], timeout };
