@@ -6,7 +6,7 @@ import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Activities } from '../../src/activities/index.js';
-import { WORKFLOW_TYPE_BY_SEVERITY, type AlertOccurrence, type IncidentView, type Severity } from '../../src/shared/incident.js';
+import { type AlertOccurrence, type IncidentView, type Severity } from '../../src/shared/incident.js';
 import {
   acknowledgeUpdate,
   alertReceivedSignal,
@@ -15,9 +15,10 @@ import {
   resolveUpdate,
   viewQuery,
 } from '../../src/workflows/incident-messages.js';
-import { incidentInput, testConfig } from '../helpers/config.js';
-import { closeFollowUp, fakeActivities, type RecordedPage } from '../helpers/fake-activities.js';
+import { testConfig } from '../helpers/config.js';
+import { closeFollowUp, fakeActivities } from '../helpers/fake-activities.js';
 import { startTimeSkippingServer } from '../helpers/temporal.js';
+import { declareIncident, minutesAfter, terminateLeftovers, timedPages } from '../helpers/incidents.js';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
@@ -34,7 +35,7 @@ afterAll(async () => {
 const startedIds: string[] = [];
 
 afterEach(async () => {
-  await terminateLeftovers(startedIds.splice(0));
+  await terminateLeftovers(env.client, startedIds.splice(0));
 });
 
 type IncidentHandle = WorkflowHandle<(input: unknown) => Promise<IncidentView>>;
@@ -53,29 +54,9 @@ function newWorker(taskQueue: string, activities: Activities): Promise<Worker> {
 
 /** Declares an incident of `severity` the way the Alertmanager route does. */
 async function startIncident(taskQueue: string, severity: Severity) {
-  const incidentId = `${severity.toLowerCase()}-${randomUUID()}`;
-  const declaredAt = new Date(await env.currentTimeMs());
-  const handle: IncidentHandle = await env.client.workflow.signalWithStart(WORKFLOW_TYPE_BY_SEVERITY[severity], {
-    workflowId: incidentId,
-    taskQueue,
-    args: [incidentInput(incidentId, severity, config, declaredAt)],
-    signal: alertReceivedSignal,
-    signalArgs: [{ status: 'firing', receivedAt: declaredAt.toISOString(), alertCount: 1, firingCount: 1 }],
-  });
-  startedIds.push(incidentId);
-  return { handle, declaredAt, incidentId };
-}
-
-/**
- * Terminates incidents a failed test left running. A running incident whose
- * worker has stopped keeps the time-skipping server from skipping time, so
- * one failure would otherwise time out every later test in the file.
- */
-async function terminateLeftovers(incidentIds: string[]): Promise<void> {
-  for (const incidentId of incidentIds) {
-    const handle = env.client.workflow.getHandle(incidentId);
-    if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test failed before resolving');
-  }
+  const started = await declareIncident(env, taskQueue, severity, config);
+  startedIds.push(started.incidentId);
+  return started;
 }
 
 async function sendAlert(handle: IncidentHandle, status: AlertOccurrence['status']): Promise<void> {
@@ -87,20 +68,6 @@ async function resolveAndClose(handle: IncidentHandle): Promise<IncidentView> {
   const final = await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'alice', ...resolution }] });
   await closeFollowUp(env.client, final);
   return final;
-}
-
-function minutesAfter(start: Date, time: string | number | undefined): number {
-  if (time === undefined) throw new Error('expected a time, received undefined');
-  const ms = typeof time === 'number' ? time : Date.parse(time);
-  return Math.round(((ms - start.getTime()) / 60_000) * 10) / 10;
-}
-
-/** Lists the incident's own pages as `minute step:contact`, without the follow-up's pages. */
-function timedPages(pages: RecordedPage[], incidentId: string, declaredAt: Date): string[] {
-  return pages
-    .filter((page) => page.incidentId === incidentId && !page.step.startsWith('follow-up'))
-    .map((page) => `${String(minutesAfter(declaredAt, page.receivedAtMs)).padStart(2, '0')} ${page.step}:${page.contactId}`)
-    .sort();
 }
 
 describe('alert flapping', () => {

@@ -12,7 +12,6 @@ import type { CheckResult, IncidentView, ResolutionType, Role } from '../../src/
 import {
   acknowledgeUpdate,
   addNoteUpdate,
-  alertReceivedSignal,
   assignRoleUpdate,
   changeSeverityUpdate,
   completeTaskUpdate,
@@ -20,10 +19,11 @@ import {
   resolveUpdate,
   viewQuery,
 } from '../../src/workflows/incident-messages.js';
-import { p0CriticalIncident } from '../../src/workflows/index.js';
-import { incidentInput, testConfig } from '../helpers/config.js';
+import { type p0CriticalIncident } from '../../src/workflows/index.js';
+import { testConfig } from '../helpers/config.js';
 import { closeFollowUp, fakeActivities } from '../helpers/fake-activities.js';
 import { startTimeSkippingServer } from '../helpers/temporal.js';
+import { declareIncident, minutesAfter, terminateLeftovers, timedPages } from '../helpers/incidents.js';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
@@ -40,7 +40,7 @@ afterAll(async () => {
 const startedIds: string[] = [];
 
 afterEach(async () => {
-  await terminateLeftovers(startedIds.splice(0));
+  await terminateLeftovers(env.client, startedIds.splice(0));
 });
 
 type IncidentHandle = WorkflowHandle<typeof p0CriticalIncident>;
@@ -58,29 +58,9 @@ function newWorker(taskQueue: string, activities: Activities): Promise<Worker> {
 
 /** Declares a P0 incident the way the Alertmanager route does. */
 async function startP0(taskQueue: string) {
-  const incidentId = `p0-${randomUUID()}`;
-  const declaredAt = new Date(await env.currentTimeMs());
-  const handle = await env.client.workflow.signalWithStart(p0CriticalIncident, {
-    workflowId: incidentId,
-    taskQueue,
-    args: [incidentInput(incidentId, 'P0', config, declaredAt)],
-    signal: alertReceivedSignal,
-    signalArgs: [{ status: 'firing', receivedAt: declaredAt.toISOString(), alertCount: 1, firingCount: 1 }],
-  });
-  startedIds.push(incidentId);
-  return { handle, declaredAt, incidentId };
-}
-
-/**
- * Terminates incidents a failed test left running. A running incident whose
- * worker has stopped keeps the time-skipping server from skipping time, so
- * one failure would otherwise time out every later test in the file.
- */
-async function terminateLeftovers(incidentIds: string[]): Promise<void> {
-  for (const incidentId of incidentIds) {
-    const handle = env.client.workflow.getHandle(incidentId);
-    if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test failed before resolving');
-  }
+  const started = await declareIncident(env, taskQueue, 'P0', config);
+  startedIds.push(started.incidentId);
+  return started;
 }
 
 async function resolveAndClose(handle: IncidentHandle): Promise<IncidentView> {
@@ -99,20 +79,6 @@ async function updateFailure(pending: Promise<unknown>): Promise<ApplicationFail
   const cause = (error as WorkflowUpdateFailedError).cause;
   expect(cause).toBeInstanceOf(ApplicationFailure);
   return cause as ApplicationFailure;
-}
-
-function minutesAfter(start: Date, time: string | number | undefined): number {
-  if (time === undefined) throw new Error('expected a time, received undefined');
-  const ms = typeof time === 'number' ? time : Date.parse(time);
-  return Math.round(((ms - start.getTime()) / 60_000) * 10) / 10;
-}
-
-/** Lists the incident's own pages as `minute step:contact`, without the follow-up's pages. */
-function timedPages(pages: ReturnType<typeof fakes>['pages'], incidentId: string, declaredAt: Date): string[] {
-  return pages
-    .filter((page) => page.incidentId === incidentId && !page.step.startsWith('follow-up'))
-    .map((page) => `${String(minutesAfter(declaredAt, page.receivedAtMs)).padStart(2, '0')} ${page.step}:${page.contactId}`)
-    .sort();
 }
 
 function passedCheck(checkId: string): CheckResult {

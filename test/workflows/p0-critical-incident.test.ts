@@ -18,6 +18,7 @@ import {
 import { p0CriticalIncident } from '../../src/workflows/index.js';
 import { incidentInput, testConfig } from '../helpers/config.js';
 import { closeFollowUp, fakeActivities } from '../helpers/fake-activities.js';
+import { minutesAfter } from '../helpers/incidents.js';
 import { startTimeSkippingServer } from '../helpers/temporal.js';
 
 let env: TestWorkflowEnvironment;
@@ -48,12 +49,6 @@ async function startP0(taskQueue: string, config = testConfig()) {
     signalArgs: [{ status: 'firing', receivedAt: declaredAt.toISOString(), alertCount: 1, firingCount: 1 }],
   });
   return { handle, declaredAt, incidentId };
-}
-
-function minutesAfter(start: Date, time: string | number | undefined): number {
-  if (time === undefined) throw new Error('expected a time, received undefined');
-  const ms = typeof time === 'number' ? time : Date.parse(time);
-  return Math.round(((ms - start.getTime()) / 60_000) * 10) / 10;
 }
 
 function newWorker(taskQueue: string, activities: Activities): Promise<Worker> {

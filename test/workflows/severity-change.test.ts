@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Activities } from '../../src/activities/index.js';
 import { severityPolicy } from '../../src/config/policy.js';
-import { WORKFLOW_TYPE_BY_SEVERITY, type IncidentView, type Severity } from '../../src/shared/incident.js';
+import type { IncidentView, Severity } from '../../src/shared/incident.js';
 import {
   acknowledgeUpdate,
   alertReceivedSignal,
@@ -16,9 +16,10 @@ import {
   resolveUpdate,
   viewQuery,
 } from '../../src/workflows/incident-messages.js';
-import { incidentInput, testConfig } from '../helpers/config.js';
+import { testConfig } from '../helpers/config.js';
 import { closeFollowUp, fakeActivities, type RecordedPage } from '../helpers/fake-activities.js';
 import { eventually, startTimeSkippingServer } from '../helpers/temporal.js';
+import { declareIncident, minutesAfter, terminateLeftovers } from '../helpers/incidents.js';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
@@ -35,7 +36,7 @@ afterAll(async () => {
 const startedIds: string[] = [];
 
 afterEach(async () => {
-  await terminateLeftovers(startedIds.splice(0));
+  await terminateLeftovers(env.client, startedIds.splice(0));
 });
 
 type IncidentHandle = WorkflowHandle<(input: unknown) => Promise<IncidentView>>;
@@ -53,30 +54,10 @@ function newWorker(taskQueue: string, activities: Activities): Promise<Worker> {
 
 /** Declares an incident of `severity` the way the Alertmanager route does, and returns its first run ID. */
 async function startIncident(taskQueue: string, severity: Severity) {
-  const incidentId = `${severity.toLowerCase()}-${randomUUID()}`;
-  const declaredAt = new Date(await env.currentTimeMs());
-  const handle: IncidentHandle = await env.client.workflow.signalWithStart(WORKFLOW_TYPE_BY_SEVERITY[severity], {
-    workflowId: incidentId,
-    taskQueue,
-    args: [incidentInput(incidentId, severity, config, declaredAt)],
-    signal: alertReceivedSignal,
-    signalArgs: [{ status: 'firing', receivedAt: declaredAt.toISOString(), alertCount: 1, firingCount: 1 }],
-  });
-  startedIds.push(incidentId);
-  const firstRunId = (await handle.describe()).runId;
-  return { handle, declaredAt, incidentId, firstRunId };
-}
-
-/**
- * Terminates incidents a failed test left running. A running incident whose
- * worker has stopped keeps the time-skipping server from skipping time, so
- * one failure would otherwise time out every later test in the file.
- */
-async function terminateLeftovers(incidentIds: string[]): Promise<void> {
-  for (const incidentId of incidentIds) {
-    const handle = env.client.workflow.getHandle(incidentId);
-    if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test failed before resolving');
-  }
+  const started = await declareIncident(env, taskQueue, severity, config);
+  startedIds.push(started.incidentId);
+  const firstRunId = (await started.handle.describe()).runId;
+  return { ...started, firstRunId };
 }
 
 function changeSeverity(handle: IncidentHandle, severity: Severity, reason: string): Promise<IncidentView> {
@@ -91,12 +72,6 @@ function nextRun(handle: IncidentHandle, previousRunId: string): Promise<Workflo
     const description = await handle.describe();
     return description.runId === previousRunId ? undefined : description;
   }, `a run after ${previousRunId}`);
-}
-
-function minutesAfter(start: Date, time: string | number | undefined): number {
-  if (time === undefined) throw new Error('expected a time, received undefined');
-  const ms = typeof time === 'number' ? time : Date.parse(time);
-  return Math.round(((ms - start.getTime()) / 60_000) * 10) / 10;
 }
 
 /** Lists the pages one run sent as `minute step:contact`. */
