@@ -14,7 +14,7 @@ export function translateHttpError(error: unknown, target: string): Error {
   const status = error.response?.status;
   if (status === undefined) {
     const code = error.code ?? 'no response';
-    return new DownstreamUnavailableError(`${target} did not answer: ${code}`, { cause: error });
+    return new DownstreamUnavailableError(`${target} did not respond: ${code}`, { cause: error });
   }
 
   if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
@@ -25,7 +25,7 @@ export function translateHttpError(error: unknown, target: string): Error {
       details: [{ target, status }],
     });
   }
-  return new DownstreamUnavailableError(`${target} answered HTTP ${status}; will retry`);
+  return new DownstreamUnavailableError(`${target} responded with HTTP ${status}; will retry`);
 }
 
 /** A transient fault of a service we call. Plain error, so Temporal retries the activity. */

@@ -45,7 +45,7 @@ export function parseApiTokens(text: string, variable = 'BARQ_API_TOKEN'): ApiTo
 
 /**
  * Returns the identity behind an `Authorization` header. Every token is
- * compared in constant time so the answer time does not reveal a prefix.
+ * compared in constant time so the response time does not reveal a prefix.
  */
 export function authenticate(header: string | undefined, tokens: readonly ApiToken[]): string {
   if (header === undefined || header === '') {

@@ -147,9 +147,9 @@ export class IncidentService {
   }
 
   /**
-   * Returns the incident's view once its current run has `severity`, polling
-   * for up to 10 s while a severity change continues as new; undefined when
-   * it has not by then.
+   * Returns the incident's view once its current run has `severity`. Polls
+   * for up to 10 s while a severity change continues as new, and returns
+   * undefined when the new run has not started by then.
    */
   async viewWithSeverity(incidentId: string, severity: Severity): Promise<IncidentView | undefined> {
     const deadline = Date.now() + 10_000;

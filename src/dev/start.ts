@@ -158,7 +158,7 @@ async function connectWithRetry(address: string): Promise<Connection> {
       await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.getSystemInfo({}));
       return connection;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`Temporal at ${address} did not answer within 60 s`, { cause: error });
+      if (Date.now() > deadline) throw new Error(`Temporal at ${address} did not respond within 60 s`, { cause: error });
       await new Promise((resolveDelay) => setTimeout(resolveDelay, 500));
     }
   }

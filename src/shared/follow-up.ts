@@ -56,7 +56,7 @@ export interface FollowUpDeadline {
 
 export type FollowUpStatus = 'open' | 'complete' | 'closed-incomplete';
 
-/** What the follow-up's `followUpView` query and the API return. */
+/** Follow-up as its `followUpView` query and the API return it. */
 export interface FollowUpView {
   id: string;
   incidentId: string;

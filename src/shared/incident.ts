@@ -52,7 +52,7 @@ export interface StagePolicy {
   tasks: TaskSpec[];
 }
 
-/** A configured check as the workflow sees it: an ID and the activity that runs it. */
+/** A configured check as the workflow uses it: an ID and the activity that runs it. */
 export interface CheckRef {
   id: string;
   kind: 'http' | 'redis' | 'command';
@@ -93,7 +93,7 @@ export interface SeverityPolicy {
   business: { atDeclaration: string[]; onBreach: Record<string, string[]> };
   /** Resolve on its own once alerts stay resolved through the cool-down. */
   autoResolve: boolean;
-  /** Time alerts must stay resolved before the incident resolves or asks for confirmation. */
+  /** Time alerts must stay resolved before the incident resolves or requests confirmation. */
   cooldown: string;
   stages: StagePolicy[];
   checks: CheckRef[];

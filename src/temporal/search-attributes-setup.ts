@@ -54,7 +54,7 @@ function indexedValueType(type: SearchAttributeType): proto.temporal.api.enums.v
   throw new Error(`no registration for search attribute type ${type}`);
 }
 
-/** The `--search-attribute` flags of `temporal server start-dev` for the incident attributes. */
+/** Returns the `--search-attribute` flags of `temporal server start-dev` for the incident attributes. */
 export function devServerSearchAttributeFlags(): string[] {
   return INCIDENT_SEARCH_ATTRIBUTE_KEYS.flatMap((key) => [
     '--search-attribute',

@@ -29,7 +29,7 @@ const pageActivities = proxyActivities<Activities>({
 
 /**
  * Returns the message of the activity's own failure. Temporal wraps it in an
- * ActivityFailure whose message only says that the activity failed.
+ * ActivityFailure whose own message only states that the activity failed.
  */
 export function failureMessage(error: unknown): string {
   if (!(error instanceof Error)) return String(error);

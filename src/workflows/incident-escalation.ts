@@ -128,7 +128,7 @@ function pageLevel(state: IncidentState, sideTasks: SideTasks, reason: string, s
 }
 
 /**
- * Lapses an acknowledgement that sees no progress (note, task, role,
+ * Lapses an acknowledgement followed by no progress (note, task, role,
  * escalation) within the policy's `acknowledgementLapse`.
  */
 export async function watchAcknowledgement(state: IncidentState): Promise<void> {

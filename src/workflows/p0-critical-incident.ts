@@ -3,7 +3,7 @@ import { runIncident } from './incident-lifecycle.js';
 
 export { acknowledgeUpdate, alertReceivedSignal, resolveUpdate, viewQuery } from './incident-messages.js';
 
-/** A P0 (critical) incident: its SLA stages and escalation chain come from the P0 policy in the input. */
+/** Runs a P0 (critical) incident, with the SLA stages, tasks and escalation ladder of the P0 policy in the input. */
 export async function p0CriticalIncident(input: IncidentInput): Promise<IncidentView> {
   return runIncident('P0', input);
 }

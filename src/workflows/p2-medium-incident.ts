@@ -3,7 +3,7 @@ import { runIncident } from './incident-lifecycle.js';
 
 export { acknowledgeUpdate, alertReceivedSignal, resolveUpdate, viewQuery } from './incident-messages.js';
 
-/** A P2 (medium) incident: its SLA stages and escalation chain come from the P2 policy in the input. */
+/** Runs a P2 (medium) incident, with the SLA stages, tasks and escalation ladder of the P2 policy in the input. */
 export async function p2MediumIncident(input: IncidentInput): Promise<IncidentView> {
   return runIncident('P2', input);
 }

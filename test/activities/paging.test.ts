@@ -85,7 +85,7 @@ describe('pageContact', () => {
       const run = runActivity(activities.pageContact, request);
       await expect(run).rejects.toMatchObject({
         name: 'DownstreamUnavailableError',
-        message: `page receiver of secondary-oncall answered HTTP ${status}; will retry`,
+        message: `page receiver of secondary-oncall responded with HTTP ${status}; will retry`,
       });
     }
   });

@@ -10,7 +10,7 @@ export function testConfig(patch: (config: Config) => void = () => undefined): C
   return config;
 }
 
-/** An incident input as the Alertmanager route builds it. */
+/** Builds an incident input as the Alertmanager route does. */
 export function incidentInput(incidentId: string, severity: Severity, config = testConfig(), declaredAt = new Date()): IncidentInput {
   return {
     incidentId,

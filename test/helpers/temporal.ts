@@ -38,7 +38,7 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
   }
 }
 
-/** A time-skipping test server with the incident search attributes, and the workflow bundle. */
+/** Starts a time-skipping test server with the incident search attributes and bundles the workflows. */
 export async function startTimeSkippingServer(): Promise<{ env: TestWorkflowEnvironment; bundle: WorkflowBundleWithSourceMap }> {
   installRuntime();
   const env = await TestWorkflowEnvironment.createTimeSkipping({

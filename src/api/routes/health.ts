@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 
-/** Liveness says the process serves HTTP; readiness also needs Temporal to answer. */
+/** Liveness means the process serves HTTP. Readiness also requires Temporal to respond. */
 export function registerHealthRoutes(app: FastifyInstance, client: Client): void {
   app.get('/health/live', { config: { public: true } }, async () => ({ status: 'live' }));
 
@@ -10,7 +10,7 @@ export function registerHealthRoutes(app: FastifyInstance, client: Client): void
       await client.connection.withDeadline(Date.now() + 3000, () => client.workflowService.getSystemInfo({}));
       return { status: 'ready', temporal: 'reachable' };
     } catch (error) {
-      request.log.warn({ err: error }, 'readiness check failed: Temporal did not answer');
+      request.log.warn({ err: error }, 'readiness check failed: Temporal did not respond');
       return reply.status(503).send({ status: 'not-ready', temporal: 'unreachable' });
     }
   });

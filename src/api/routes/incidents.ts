@@ -142,8 +142,8 @@ export function registerIncidentRoutes(app: FastifyInstance, incidents: Incident
       { actor: request.actor, severity: body.severity, reason: body.reason, policy: incidents.policyFor(body.severity) },
       updateId,
     );
-    // The change completes by continuing as new; answer with the new run's
-    // view so deadlines, tasks and ladder match the new severity.
+    // The change completes by continuing as new, so respond with the new run's
+    // view, whose deadlines, tasks and ladder match the new severity.
     return (await incidents.viewWithSeverity(id, body.severity)) ?? accepted;
   });
 
