@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 
 import type { Config } from '../config/schema.js';
-import { authenticate, type ApiToken } from './auth.js';
+import { identitiesFrom, identify, type ApiToken } from './auth.js';
 import type { DevInbox } from './dev-inbox.js';
 import { ApiError } from './errors.js';
 import { IncidentService } from './incident-service.js';
@@ -17,6 +17,7 @@ import { registerWebhookRoutes } from './routes/webhooks.js';
 export interface AppDeps {
   config: Config;
   client: Client;
+  /** Tokens from BARQ_API_TOKEN, accepted besides the engineers' tokens in the configuration. */
   tokens: readonly ApiToken[];
   /** Present only when the development inbox is enabled. */
   devInbox?: DevInbox;
@@ -48,9 +49,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser(['text/plain']);
   app.decorateRequest('actor', '');
 
+  const identities = identitiesFrom(deps.config, deps.tokens);
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public === true) return;
-    request.actor = authenticate(request.headers.authorization, deps.tokens);
+    request.actor = identify({ headers: request.headers, remoteAddress: request.socket.remoteAddress }, identities);
   });
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {

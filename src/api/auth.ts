@@ -1,6 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+import type { IncomingHttpHeaders } from 'node:http';
+
 import { ConfigError } from '../config/errors.js';
+import type { Config } from '../config/schema.js';
 import { ApiError } from './errors.js';
 
 /** A bearer token and the identity recorded for whoever presents it. */
@@ -41,6 +44,71 @@ export function parseApiTokens(text: string, variable = 'BARQ_API_TOKEN'): ApiTo
     const digest = sha256(token);
     return { identity: identity ?? `token-${digest.toString('hex').slice(0, 8)}`, digest };
   });
+}
+
+/** Everything that decides who sent a request. */
+export interface Identities {
+  tokens: readonly ApiToken[];
+  /** IDs of the engineers in the configuration; an SSO identity must be one of them when any are listed. */
+  engineerIds: ReadonlySet<string>;
+  trustedProxy?: { identityHeader: string; addresses: ReadonlySet<string> };
+}
+
+/**
+ * Combines the engineers' token digests from the configuration with the
+ * tokens from BARQ_API_TOKEN, and the trusted SSO proxy if one is named.
+ */
+export function identitiesFrom(config: Config, envTokens: readonly ApiToken[] = []): Identities {
+  const engineers = config.auth?.engineers ?? [];
+  const configTokens = engineers.flatMap((engineer) =>
+    engineer.tokenSha256 === undefined ? [] : [{ identity: engineer.id, digest: Buffer.from(engineer.tokenSha256, 'hex') }],
+  );
+  const proxy = config.auth?.trustedProxy;
+  return {
+    tokens: [...configTokens, ...envTokens],
+    engineerIds: new Set(engineers.map((engineer) => engineer.id)),
+    ...(proxy === undefined
+      ? {}
+      : { trustedProxy: { identityHeader: proxy.identityHeader, addresses: new Set(proxy.addresses.map(normalizeAddress)) } }),
+  };
+}
+
+/** True when no credential at all would be accepted, so the API must not start. */
+export function acceptsNobody(identities: Identities): boolean {
+  return identities.tokens.length === 0 && identities.trustedProxy === undefined;
+}
+
+/**
+ * Returns the identity of the engineer behind a request: the identity header
+ * when the request comes from the trusted SSO proxy, otherwise the bearer
+ * token. The identity header from any other address is refused, so nobody
+ * can name themselves by setting it.
+ */
+export function identify(
+  request: { headers: IncomingHttpHeaders; remoteAddress: string | undefined },
+  identities: Identities,
+): string {
+  const proxy = identities.trustedProxy;
+  const asserted = proxy === undefined ? undefined : request.headers[proxy.identityHeader];
+  if (proxy !== undefined && asserted !== undefined) {
+    if (!proxy.addresses.has(normalizeAddress(request.remoteAddress ?? ''))) {
+      throw new ApiError('UNTRUSTED_IDENTITY', `header ${proxy.identityHeader} is accepted only from the SSO proxy's addresses`);
+    }
+    const identity = Array.isArray(asserted) ? asserted[0] : asserted;
+    if (identity === undefined || !/^[A-Za-z0-9._@-]{1,64}$/.test(identity)) {
+      throw new ApiError('UNTRUSTED_IDENTITY', `header ${proxy.identityHeader} must hold one identity of letters, digits and . _ @ -`);
+    }
+    if (identities.engineerIds.size > 0 && !identities.engineerIds.has(identity)) {
+      throw new ApiError('UNKNOWN_ENGINEER', `${identity} is not among the engineers in the configuration (auth.engineers)`);
+    }
+    return identity;
+  }
+  return authenticate(request.headers.authorization, identities.tokens);
+}
+
+/** `::ffff:127.0.0.1` and `127.0.0.1` are one address. */
+function normalizeAddress(address: string): string {
+  return address.toLowerCase().replace(/^::ffff:(?=[0-9.]+$)/, '');
 }
 
 /**

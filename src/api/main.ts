@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/errors.js';
 import { buildApp } from './app.js';
-import { parseApiTokens } from './auth.js';
+import { acceptsNobody, identitiesFrom, parseApiTokens } from './auth.js';
 import { DevInbox } from './dev-inbox.js';
 
 /** Runs the API alone against `TEMPORAL_ADDRESS`, as production does. */
@@ -12,10 +12,15 @@ async function main(): Promise<void> {
   const logger = pino({ name: 'barq-incident-api' });
   const config = loadConfig();
   const tokenText = process.env['BARQ_API_TOKEN'];
-  if (tokenText === undefined || tokenText === '') {
-    throw new ConfigError('BARQ_API_TOKEN', undefined, 'one or more bearer tokens, comma-separated', 'the environment');
+  const tokens = tokenText === undefined || tokenText === '' ? [] : parseApiTokens(tokenText);
+  if (acceptsNobody(identitiesFrom(config, tokens))) {
+    throw new ConfigError(
+      'BARQ_API_TOKEN',
+      undefined,
+      'bearer tokens, comma-separated, since the configuration lists no engineer token (auth.engineers) and no SSO proxy',
+      'the environment',
+    );
   }
-  const tokens = parseApiTokens(tokenText);
 
   const { address, namespace } = config.temporal;
   const connection = await Connection.connect({ address });

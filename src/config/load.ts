@@ -205,6 +205,20 @@ function checkReferences(config: Config, source: string): void {
     });
   }
 
+  const engineerIds = new Set<string>();
+  const digests = new Set<string>();
+  (config.auth?.engineers ?? []).forEach((engineer, index) => {
+    if (engineerIds.has(engineer.id)) {
+      throw new ConfigError(`auth.engineers.${index}.id`, engineer.id, 'an ID not used by another engineer', source);
+    }
+    engineerIds.add(engineer.id);
+    if (engineer.tokenSha256 === undefined) return;
+    if (digests.has(engineer.tokenSha256)) {
+      throw new ConfigError(`auth.engineers.${index}.tokenSha256`, '(digest)', "a digest not used by another engineer's token", source);
+    }
+    digests.add(engineer.tokenSha256);
+  });
+
   config.followUp.stakeholders.forEach((id, index) => requireContact(`followUp.stakeholders.${index}`, id));
   config.followUp.escalateTo.forEach((id, index) => requireContact(`followUp.escalateTo.${index}`, id));
 }

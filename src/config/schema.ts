@@ -133,6 +133,34 @@ const Contact = Type.Object(
   { additionalProperties: false },
 );
 
+const Engineer = Type.Object(
+  {
+    /** Recorded on timelines as the actor of every command this engineer sends. */
+    id: Type.String({
+      pattern: '^[A-Za-z0-9._@-]{1,64}$',
+      description: 'an identity of 1 to 64 letters, digits and . _ @ -',
+    }),
+    name: Type.String({ minLength: 1 }),
+    /** The engineer's API token is never in the file, only its digest (`npm run new-token`). */
+    tokenSha256: Type.Optional(
+      Type.String({ pattern: '^[0-9a-f]{64}$', description: "the lower-case hex SHA-256 of the engineer's API token" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const TrustedProxy = Type.Object(
+  {
+    /** Header in which the SSO proxy passes the signed-in engineer's identity. */
+    identityHeader: Type.String({ pattern: '^[a-z0-9-]{1,64}$', description: 'a lower-case header name' }),
+    /** Source addresses of the proxy; the header is refused from any other address. */
+    addresses: Type.Array(Type.String({ pattern: '^[0-9a-fA-F.:]+$', description: 'an IPv4 or IPv6 address' }), {
+      minItems: 1,
+    }),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigSchema = Type.Object(
   {
     temporal: Type.Object(
@@ -152,6 +180,13 @@ export const ConfigSchema = Type.Object(
         bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 1_048_576 }),
       },
       { additionalProperties: false },
+    ),
+    /** Who may send commands. Tokens in BARQ_API_TOKEN are accepted as well. */
+    auth: Type.Optional(
+      Type.Object(
+        { engineers: Type.Array(Engineer), trustedProxy: Type.Optional(TrustedProxy) },
+        { additionalProperties: false },
+      ),
     ),
     devInbox: Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false }),
     service: Type.Object({ name: Identifier, baseUrl: HttpUrl }, { additionalProperties: false }),
