@@ -11,6 +11,19 @@ import {
   type FlowableDeploymentsRequest,
   type FlowableRequest,
 } from './flowable.js';
+import {
+  deploymentLogs,
+  deploymentResourceUsage,
+  recentRollouts,
+  restartDeployment,
+  scaleDeployment,
+  waitForRollout,
+  type DeploymentLogsRequest,
+  type KubernetesRequest,
+  type RecentRolloutsRequest,
+  type RestartDeploymentRequest,
+  type ScaleDeploymentRequest,
+} from './kubernetes.js';
 import { pageContact } from './paging.js';
 import { flushRedisAndWarmUp, inspectRedis, type FlushRedisRequest, type InspectRedisRequest } from './redis.js';
 import { checkDatabase, resetDatabaseSessions, restoreDatabase, summarizeConnections, type DatabaseRequest } from './sql-server.js';
@@ -47,6 +60,14 @@ export function createActivities(deps: ActivityDeps) {
     resetDatabaseSessions: (request: DatabaseRequest) => resetDatabaseSessions(deps, request),
     /** Destructive: run only after an engineer has approved the restore for this incident. */
     restoreDatabase: (request: DatabaseRequest) => restoreDatabase(deps, request),
+    deploymentLogs: (request: DeploymentLogsRequest) => deploymentLogs(deps, request),
+    deploymentResourceUsage: (request: KubernetesRequest) => deploymentResourceUsage(deps, request),
+    recentRollouts: (request: RecentRolloutsRequest) => recentRollouts(deps, request),
+    /** Changes the deployment: run only after an engineer has approved the restart for this incident. */
+    restartDeployment: (request: RestartDeploymentRequest) => restartDeployment(deps, request),
+    /** Changes the deployment: run only after an engineer has approved the scale for this incident. */
+    scaleDeployment: (request: ScaleDeploymentRequest) => scaleDeployment(deps, request),
+    waitForRollout: (request: KubernetesRequest) => waitForRollout(deps, request),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 
 import type { Activities } from '../../src/activities/index.js';
 import { followUpViewQuery } from '../../src/workflows/post-incident-follow-up.js';
@@ -8,6 +9,13 @@ import type { CheckResult, PageRequest } from '../../src/shared/incident.js';
 /** A page as a fake receiver saw it, with the workflow-clock time it arrived. */
 export interface RecordedPage extends PageRequest {
   receivedAtMs: number;
+}
+
+/** An activity that fails at once, as one whose system is not configured does. */
+export function notFaked(name: string): () => Promise<never> {
+  return async () => {
+    throw ApplicationFailure.create({ type: 'ConfigurationMissing', nonRetryable: true, message: `no fake for ${name} in this test` });
+  };
 }
 
 /**
@@ -48,32 +56,23 @@ export function fakeActivities(now: () => Promise<number>, overrides: Partial<Ac
       statusUpdates.push(request);
       return { httpStatus: 201 };
     },
-    // No workflow runs the Redis and Flowable runbook steps yet; a test that
-    // needs them passes its own fake in `overrides`.
-    inspectRedis: async () => {
-      throw new Error('no fake for inspectRedis; pass one in overrides');
-    },
-    flushRedisAndWarmUp: async () => {
-      throw new Error('no fake for flushRedisAndWarmUp; pass one in overrides');
-    },
-    flowableEngineStatus: async () => {
-      throw new Error('no fake for flowableEngineStatus; pass one in overrides');
-    },
-    flowableDeployments: async () => {
-      throw new Error('no fake for flowableDeployments; pass one in overrides');
-    },
-    checkDatabase: async () => {
-      throw new Error('no fake for checkDatabase; pass one in overrides');
-    },
-    summarizeConnections: async () => {
-      throw new Error('no fake for summarizeConnections; pass one in overrides');
-    },
-    resetDatabaseSessions: async () => {
-      throw new Error('no fake for resetDatabaseSessions; pass one in overrides');
-    },
-    restoreDatabase: async () => {
-      throw new Error('no fake for restoreDatabase; pass one in overrides');
-    },
+    // The runbook's investigation and recovery activities fail as an
+    // unconfigured system does, without retries; a test that needs one
+    // passes its own fake in `overrides`.
+    inspectRedis: notFaked('inspectRedis'),
+    flushRedisAndWarmUp: notFaked('flushRedisAndWarmUp'),
+    flowableEngineStatus: notFaked('flowableEngineStatus'),
+    flowableDeployments: notFaked('flowableDeployments'),
+    checkDatabase: notFaked('checkDatabase'),
+    summarizeConnections: notFaked('summarizeConnections'),
+    resetDatabaseSessions: notFaked('resetDatabaseSessions'),
+    restoreDatabase: notFaked('restoreDatabase'),
+    deploymentLogs: notFaked('deploymentLogs'),
+    deploymentResourceUsage: notFaked('deploymentResourceUsage'),
+    recentRollouts: notFaked('recentRollouts'),
+    restartDeployment: notFaked('restartDeployment'),
+    scaleDeployment: notFaked('scaleDeployment'),
+    waitForRollout: notFaked('waitForRollout'),
     ...overrides,
   };
 

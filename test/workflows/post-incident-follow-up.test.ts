@@ -17,6 +17,7 @@ import {
   submitPostMortemUpdate,
   submitReportUpdate,
 } from '../../src/workflows/post-incident-follow-up.js';
+import { notFaked } from '../helpers/fake-activities.js';
 import { startTimeSkippingServer } from '../helpers/temporal.js';
 
 let env: TestWorkflowEnvironment;
@@ -72,30 +73,21 @@ function fakeActivities(overrides: Partial<Activities> = {}) {
       statusUpdates.push(request);
       return { httpStatus: 202 };
     },
-    inspectRedis: async () => {
-      throw new Error('the follow-up must not inspect Redis');
-    },
-    flushRedisAndWarmUp: async () => {
-      throw new Error('the follow-up must not flush Redis');
-    },
-    flowableEngineStatus: async () => {
-      throw new Error('the follow-up must not read the Flowable engine status');
-    },
-    flowableDeployments: async () => {
-      throw new Error('the follow-up must not list Flowable deployments');
-    },
-    checkDatabase: async () => {
-      throw new Error('the follow-up must not check the database');
-    },
-    summarizeConnections: async () => {
-      throw new Error('the follow-up must not summarize database connections');
-    },
-    resetDatabaseSessions: async () => {
-      throw new Error('the follow-up must not reset database sessions');
-    },
-    restoreDatabase: async () => {
-      throw new Error('the follow-up must not restore the database');
-    },
+    // The follow-up runs none of the runbook's investigation or recovery steps.
+    inspectRedis: notFaked('inspectRedis'),
+    flushRedisAndWarmUp: notFaked('flushRedisAndWarmUp'),
+    flowableEngineStatus: notFaked('flowableEngineStatus'),
+    flowableDeployments: notFaked('flowableDeployments'),
+    checkDatabase: notFaked('checkDatabase'),
+    summarizeConnections: notFaked('summarizeConnections'),
+    resetDatabaseSessions: notFaked('resetDatabaseSessions'),
+    restoreDatabase: notFaked('restoreDatabase'),
+    deploymentLogs: notFaked('deploymentLogs'),
+    deploymentResourceUsage: notFaked('deploymentResourceUsage'),
+    recentRollouts: notFaked('recentRollouts'),
+    restartDeployment: notFaked('restartDeployment'),
+    scaleDeployment: notFaked('scaleDeployment'),
+    waitForRollout: notFaked('waitForRollout'),
     ...overrides,
   };
   return { activities, pages, statusUpdates };
