@@ -146,19 +146,25 @@ export async function resetDatabaseSessions(deps: SqlServerDeps, request: Databa
  */
 export async function restoreDatabase(deps: SqlServerDeps, request: DatabaseRequest): Promise<DatabaseRestore> {
   const { name: database, backupPath } = deps.config.database;
-  const [restore, checkDb] = restoreStatements(database, backupPath) as [SqlStatement, SqlStatement];
+  const statements = restoreStatements(database, backupPath);
   const logFields = { incidentId: request.incidentId, database, backupPath };
 
   try {
     const pool = await getPool(deps, LONG_REQUEST_TIMEOUT_MS);
     log.info('database restore starting', logFields);
     const restoreStarted = performance.now();
-    await execute(pool, restore);
+    await execute(pool, statements.singleUser);
+    try {
+      await execute(pool, statements.restore);
+    } finally {
+      // A failed restore must not leave the database locked to one session.
+      await execute(pool, statements.multiUser);
+    }
     const restoreMs = Math.round(performance.now() - restoreStarted);
     log.info('database restored', { ...logFields, restoreMs });
 
     const checkDbStarted = performance.now();
-    await execute(pool, checkDb);
+    await execute(pool, statements.checkDb);
     const checkDbMs = Math.round(performance.now() - checkDbStarted);
     log.info('database consistency checked', { ...logFields, checkDbMs });
 

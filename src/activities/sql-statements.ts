@@ -109,17 +109,30 @@ export function resetSessionsStatements(database: string): SqlStatement[] {
   ];
 }
 
+/** The statements of a restore, in the order `restoreDatabase` runs them. */
+export interface RestoreStatements {
+  /** Disconnects every other session; SQL Server refuses RESTORE (error 3101) while the database is in use. */
+  singleUser: SqlStatement;
+  restore: SqlStatement;
+  /** Reopens the database to all users; also run when the restore fails, so it is never left single-user. */
+  multiUser: SqlStatement;
+  checkDb: SqlStatement;
+}
+
 /** Builds the statements that restore the database over itself from a backup file, then check its consistency. */
-export function restoreStatements(database: string, backupPath: string): SqlStatement[] {
+export function restoreStatements(database: string, backupPath: string): RestoreStatements {
   const quoted = quoteDatabaseName(database);
   const path = validateBackupPath(backupPath);
-  return [
-    {
+  const [singleUser, multiUser] = resetSessionsStatements(database) as [SqlStatement, SqlStatement];
+  return {
+    singleUser,
+    restore: {
       text: `RESTORE DATABASE ${quoted} FROM DISK = @path WITH REPLACE`,
       parameters: [{ name: 'path', type: 'nvarchar', value: path }],
     },
-    { text: `DBCC CHECKDB (${quoted}) WITH NO_INFOMSGS, ALL_ERRORMSGS`, parameters: [] },
-  ];
+    multiUser,
+    checkDb: { text: `DBCC CHECKDB (${quoted}) WITH NO_INFOMSGS, ALL_ERRORMSGS`, parameters: [] },
+  };
 }
 
 /** Connection count of one host and program. */

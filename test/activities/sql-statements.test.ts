@@ -33,20 +33,22 @@ describe('sql statements', () => {
     ]);
   });
 
-  it('builds the restore and consistency check', () => {
-    expect(restoreStatements('BARQ_DB', '/var/opt/mssql/backup/BARQ_DB.bak')).toEqual([
-      {
+  it('builds the restore between single-user and multi-user, then the consistency check', () => {
+    expect(restoreStatements('BARQ_DB', '/var/opt/mssql/backup/BARQ_DB.bak')).toEqual({
+      singleUser: { text: 'ALTER DATABASE [BARQ_DB] SET SINGLE_USER WITH ROLLBACK IMMEDIATE', parameters: [] },
+      restore: {
         text: 'RESTORE DATABASE [BARQ_DB] FROM DISK = @path WITH REPLACE',
         parameters: [{ name: 'path', type: 'nvarchar', value: '/var/opt/mssql/backup/BARQ_DB.bak' }],
       },
-      { text: 'DBCC CHECKDB ([BARQ_DB]) WITH NO_INFOMSGS, ALL_ERRORMSGS', parameters: [] },
-    ]);
+      multiUser: { text: 'ALTER DATABASE [BARQ_DB] SET MULTI_USER', parameters: [] },
+      checkDb: { text: 'DBCC CHECKDB ([BARQ_DB]) WITH NO_INFOMSGS, ALL_ERRORMSGS', parameters: [] },
+    });
   });
 
   it('passes the backup path only as a parameter', () => {
     const path = "D:\\backup\\it's BARQ_DB.bak";
 
-    const [restore] = restoreStatements('BARQ_DB', path);
+    const { restore } = restoreStatements('BARQ_DB', path);
 
     expect(restore?.text).not.toContain('backup');
     expect(restore?.parameters).toEqual([{ name: 'path', type: 'nvarchar', value: path }]);
