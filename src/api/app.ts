@@ -12,6 +12,7 @@ import { registerDevInboxRoutes } from './routes/dev-inbox.js';
 import { registerFollowUpRoutes } from './routes/follow-ups.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIncidentRoutes } from './routes/incidents.js';
+import { registerRecoveryRoutes } from './routes/recovery.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
 
 export interface AppDeps {
@@ -74,6 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealthRoutes(app, deps.client);
   registerWebhookRoutes(app, incidents, deps.config);
   registerIncidentRoutes(app, incidents, deps.config);
+  registerRecoveryRoutes(app, incidents, deps.config);
   registerFollowUpRoutes(app, incidents);
   if (deps.devInbox !== undefined) registerDevInboxRoutes(app, deps.devInbox);
 

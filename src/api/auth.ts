@@ -81,8 +81,8 @@ export function acceptsNobody(identities: Identities): boolean {
 /**
  * Returns the identity of the engineer behind a request: the identity header
  * when the request comes from the trusted SSO proxy, otherwise the bearer
- * token. The identity header from any other address is refused, so nobody
- * can name themselves by setting it.
+ * token. The identity header from any other address is rejected, so a
+ * caller cannot choose its identity by setting that header.
  */
 export function identify(
   request: { headers: IncomingHttpHeaders; remoteAddress: string | undefined },

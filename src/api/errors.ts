@@ -15,7 +15,6 @@ export const API_ERRORS = {
   INCIDENT_NOT_FOUND: { status: 404, title: 'Not Found' },
   TASK_NOT_FOUND: { status: 404, title: 'Not Found' },
   FOLLOW_UP_NOT_FOUND: { status: 404, title: 'Not Found' },
-  RECOVERY_STEP_NOT_FOUND: { status: 404, title: 'Not Found' },
   RECOVERY_REQUEST_NOT_FOUND: { status: 404, title: 'Not Found' },
   INVALID_TRANSITION: { status: 409, title: 'Conflict' },
   BODY_TOO_LARGE: { status: 413, title: 'Payload Too Large' },

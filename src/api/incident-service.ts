@@ -19,6 +19,7 @@ import {
   type SeverityPolicy,
 } from '../shared/incident.js';
 import type { FollowUpView } from '../shared/follow-up.js';
+import type { RecoveryRecord } from '../shared/recovery.js';
 import { alertReceivedSignal, viewQuery } from '../workflows/incident-messages.js';
 import { followUpViewQuery } from '../workflows/post-incident-follow-up.js';
 import { IncidentSeverity, IncidentStatus as IncidentStatusKey } from '../workflows/search-attributes.js';
@@ -122,6 +123,17 @@ export class IncidentService {
     request: Request,
     updateId?: string,
   ): Promise<IncidentView> {
+    return this.update({ kind: 'incident', id: incidentId }, command, update, request, updateId);
+  }
+
+  /** Sends a recovery command to an incident, as `command` does, and returns the recovery request. */
+  async recoveryCommand<Request>(
+    incidentId: string,
+    command: string,
+    update: UpdateDefinition<RecoveryRecord, [Request]>,
+    request: Request,
+    updateId?: string,
+  ): Promise<RecoveryRecord> {
     return this.update({ kind: 'incident', id: incidentId }, command, update, request, updateId);
   }
 

@@ -2,6 +2,7 @@ import { WorkflowUpdateFailedError, isGrpcServiceError } from '@temporalio/clien
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 
 import { INVALID_REQUEST, INVALID_TRANSITION, UNKNOWN_TASK } from '../shared/incident.js';
+import { SELF_APPROVAL, UNKNOWN_RECOVERY_REQUEST, UNKNOWN_RECOVERY_STEP } from '../shared/recovery.js';
 import { ApiError, type ApiErrorCode } from './errors.js';
 
 /** Target of a request: an incident or a follow-up, by workflow ID. */
@@ -29,6 +30,13 @@ export function translateTemporalError(subject: Subject, error: unknown): Error 
     if (failure.type === INVALID_TRANSITION) return new ApiError('INVALID_TRANSITION', failure.message, { ...ids, ...details });
     if (failure.type === UNKNOWN_TASK) return new ApiError('TASK_NOT_FOUND', failure.message, { ...ids, ...details });
     if (failure.type === INVALID_REQUEST) return new ApiError('INVALID_BODY', failure.message, { ...ids, ...details });
+    if (failure.type === SELF_APPROVAL) return new ApiError('SELF_APPROVAL', failure.message, { ...ids, ...details });
+    if (failure.type === UNKNOWN_RECOVERY_REQUEST) {
+      return new ApiError('RECOVERY_REQUEST_NOT_FOUND', failure.message, { ...ids, ...details });
+    }
+    if (failure.type === UNKNOWN_RECOVERY_STEP) {
+      return new ApiError('INVALID_BODY', `body.step: ${failure.message}`, { ...ids, field: 'body.step', ...details });
+    }
   }
   if (isGrpcServiceError(error) || isDeadlineExceeded(error)) {
     return new ApiError('TEMPORAL_UNAVAILABLE', 'Temporal did not respond; try again shortly', ids, { cause: error });

@@ -8,7 +8,7 @@ import { durationToMs } from '../shared/duration.js';
 
 import { ConfigError, WHOLE_FILE } from './errors.js';
 import { ConfigSchema, type Config } from './schema.js';
-import { ROLES } from '../shared/incident.js';
+import { KUBERNETES_TASK_ACTIONS, ROLES } from '../shared/incident.js';
 
 /** The configuration shipped with the project; it mirrors BARQ's runbook. */
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../config/barq.yaml', import.meta.url));
@@ -161,6 +161,18 @@ function checkReferences(config: Config, source: string): void {
     if (!ROLES.includes(task.owner) && !contactIds.has(task.owner)) {
       throw new ConfigError(`tasks.${index}.owner`, task.owner, `a role (${ROLES.join(', ')}) or a contact ID`, source);
     }
+    const deployments = Object.keys(config.kubernetes?.deployments ?? {});
+    const needsTarget = task.action !== undefined && KUBERNETES_TASK_ACTIONS.includes(task.action);
+    if (needsTarget && (task.target === undefined || !deployments.includes(task.target))) {
+      const known = deployments.join(', ') || 'none configured';
+      throw new ConfigError(`tasks.${index}.target`, task.target, `a key of kubernetes.deployments (${known})`, source);
+    }
+    if (!needsTarget && task.target !== undefined) {
+      throw new ConfigError(`tasks.${index}.target`, task.target, 'no target: only collect-logs, list-rollouts and resource-usage take one', source);
+    }
+    if (task.action !== undefined && task.kind === 'automated') {
+      throw new ConfigError(`tasks.${index}.kind`, task.kind, 'manual for a task with an action, so a person can finish it when the action fails', source);
+    }
   });
 
   const requireContact = (key: string, id: string) => {
@@ -219,8 +231,49 @@ function checkReferences(config: Config, source: string): void {
     digests.add(engineer.tokenSha256);
   });
 
+  // NOTE: keep this limit below the 35m startToCloseTimeout the workflow gives waitForRollout.
+  const rolloutTimeout = config.kubernetes?.rolloutTimeout;
+  if (rolloutTimeout !== undefined && durationToMs(rolloutTimeout) > 30 * 60_000) {
+    throw new ConfigError('kubernetes.rolloutTimeout', rolloutTimeout, 'a duration of at most 30m', source);
+  }
+  checkRecovery(config, source, checkIds, requireContact);
+
   config.followUp.stakeholders.forEach((id, index) => requireContact(`followUp.stakeholders.${index}`, id));
   config.followUp.escalateTo.forEach((id, index) => requireContact(`followUp.escalateTo.${index}`, id));
+}
+
+/** Recovery steps name known checks and deployments, and a scale step its limit. */
+function checkRecovery(
+  config: Config,
+  source: string,
+  checkIds: ReadonlySet<string>,
+  requireContact: (key: string, id: string) => void,
+): void {
+  if (config.recovery === undefined) return;
+  config.recovery.approvalEscalation.forEach((id, index) => requireContact(`recovery.approvalEscalation.${index}`, id));
+  const deployments = Object.keys(config.kubernetes?.deployments ?? {});
+  const stepIds = new Set<string>();
+  config.recovery.steps.forEach((step, index) => {
+    const prefix = `recovery.steps.${index}`;
+    if (stepIds.has(step.id)) throw new ConfigError(`${prefix}.id`, step.id, 'an ID not used by another recovery step', source);
+    stepIds.add(step.id);
+    const onKubernetes = step.action === 'rolling-restart' || step.action === 'scale';
+    if (onKubernetes && (step.target === undefined || !deployments.includes(step.target))) {
+      const known = deployments.join(', ') || 'none configured';
+      throw new ConfigError(`${prefix}.target`, step.target, `a key of kubernetes.deployments (${known})`, source);
+    }
+    if (!onKubernetes && step.target !== undefined) {
+      throw new ConfigError(`${prefix}.target`, step.target, `no target: ${step.action} acts on the configured ${step.action === 'redis-flush' ? 'redis' : 'database'}`, source);
+    }
+    if ((step.action === 'scale') !== (step.maxReplicas !== undefined)) {
+      throw new ConfigError(`${prefix}.maxReplicas`, step.maxReplicas, 'maxReplicas on scale steps and on no other step', source);
+    }
+    step.verify.forEach((checkId, checkIndex) => {
+      if (!checkIds.has(checkId)) {
+        throw new ConfigError(`${prefix}.verify.${checkIndex}`, checkId, `a check ID (${[...checkIds].join(', ')})`, source);
+      }
+    });
+  });
 }
 
 function pointerToKey(pointer: string): string {

@@ -1,4 +1,5 @@
 import type { Severity, SeverityPolicy, TaskSpec } from '../shared/incident.js';
+import { RISK_LEVELS, type RecoveryPolicy } from '../shared/recovery.js';
 import type { Config } from './schema.js';
 
 /**
@@ -12,7 +13,14 @@ export function severityPolicy(config: Config, severity: Severity): SeverityPoli
     const task = taskById.get(id);
     // loadConfig rejects unknown task IDs, so this only fires for a hand-built config.
     if (task === undefined) throw new Error(`severities.${severity} names unknown task ${id}`);
-    return { id: task.id, title: task.title, kind: task.kind, owner: task.owner };
+    return {
+      id: task.id,
+      title: task.title,
+      kind: task.kind,
+      owner: task.owner,
+      ...(task.action === undefined ? {} : { action: task.action }),
+      ...(task.target === undefined ? {} : { target: task.target }),
+    };
   };
 
   return {
@@ -38,6 +46,7 @@ export function severityPolicy(config: Config, severity: Severity): SeverityPoli
       tasks: stage.tasks.map(taskSpec),
     })),
     checks: config.checks.map((check) => ({ id: check.id, kind: check.kind })),
+    ...(config.recovery === undefined ? {} : { recovery: recoveryPolicy(config) }),
     followUp: {
       reportDue: config.followUp.reportDue,
       postMortemDue: config.followUp.postMortemDue,
@@ -47,5 +56,28 @@ export function severityPolicy(config: Config, severity: Severity): SeverityPoli
       escalateTo: [...config.followUp.escalateTo],
       postMortemRequired: policy.postMortemRequired,
     },
+  };
+}
+
+/** The recovery catalogue as an incident carries it; checks stay IDs with their kind. */
+export function recoveryPolicy(config: Config): RecoveryPolicy | undefined {
+  const { recovery } = config;
+  if (recovery === undefined) return undefined;
+  const kindById = new Map(config.checks.map((check) => [check.id, check.kind]));
+  const threshold = RISK_LEVELS.indexOf(recovery.approvalFrom);
+  return {
+    approvalTimeout: recovery.approvalTimeout,
+    approvalEscalation: [...recovery.approvalEscalation],
+    steps: recovery.steps.map((step) => ({
+      id: step.id,
+      title: step.title,
+      action: step.action,
+      ...(step.target === undefined ? {} : { target: step.target }),
+      risk: step.risk,
+      approvalRequired: RISK_LEVELS.indexOf(step.risk) >= threshold,
+      ...(step.maxReplicas === undefined ? {} : { maxReplicas: step.maxReplicas }),
+      // loadConfig rejects unknown check IDs, so every ID has a kind here.
+      verify: step.verify.map((id) => ({ id, kind: kindById.get(id) ?? 'http' })),
+    })),
   };
 }

@@ -1,5 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 
+import { TASK_ACTIONS } from '../shared/incident.js';
+import { KubernetesSection } from './kubernetes-schema.js';
+
 const Duration = Type.String({
   pattern: '^[0-9]+(ms|s|m|h|d)$',
   description: 'a duration such as 30s, 5m, 1h or 3d',
@@ -77,6 +80,12 @@ const Task = Type.Object(
       pattern: '^([a-z][a-z0-9-]{0,62})$',
       description: 'a role (incident-commander, communications-lead) or a contact ID',
     }),
+    /** Work the workflow does for the task at declaration; the task is done when it succeeds. */
+    action: Type.Optional(
+      Type.Union(TASK_ACTIONS.map((action) => Type.Literal(action)), { description: `one of ${TASK_ACTIONS.join(', ')}` }),
+    ),
+    /** Key under kubernetes.deployments, for the Kubernetes actions. */
+    target: Type.Optional(Identifier),
   },
   { additionalProperties: false },
 );
@@ -161,6 +170,35 @@ const TrustedProxy = Type.Object(
   { additionalProperties: false },
 );
 
+const RiskLevel = Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')], {
+  description: 'one of low, medium, high',
+});
+
+const RecoveryStep = Type.Object(
+  {
+    id: Identifier,
+    title: Type.String({ minLength: 1 }),
+    action: Type.Union(
+      [
+        Type.Literal('rolling-restart'),
+        Type.Literal('scale'),
+        Type.Literal('redis-flush'),
+        Type.Literal('database-reset'),
+        Type.Literal('database-restore'),
+      ],
+      { description: 'one of rolling-restart, scale, redis-flush, database-reset, database-restore' },
+    ),
+    /** Key under kubernetes.deployments; rolling-restart and scale need one. */
+    target: Type.Optional(Identifier),
+    risk: RiskLevel,
+    /** Largest replica count a scale step accepts. */
+    maxReplicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    /** Check IDs run after the step. */
+    verify: Type.Array(Identifier),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigSchema = Type.Object(
   {
     temporal: Type.Object(
@@ -239,6 +277,21 @@ export const ConfigSchema = Type.Object(
       { P0: SeverityPolicy, P1: SeverityPolicy, P2: SeverityPolicy, P3: SeverityPolicy },
       { additionalProperties: false },
     ),
+    /** The cluster that runs BARQ, for logs, metrics, rollouts, restarts and scaling. */
+    kubernetes: Type.Optional(KubernetesSection),
+    /** Recovery steps engineers can request on an incident. */
+    recovery: Type.Optional(
+      Type.Object(
+        {
+          /** Steps of this risk or higher run only after a second engineer approves them. */
+          approvalFrom: RiskLevel,
+          approvalTimeout: Duration,
+          approvalEscalation: Type.Array(Identifier, { minItems: 1 }),
+          steps: Type.Array(RecoveryStep),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     followUp: Type.Object(
       {
         reportDue: Duration,
@@ -258,3 +311,4 @@ export type Config = Static<typeof ConfigSchema>;
 export type ContactConfig = Config['contacts'][number];
 export type CheckConfig = Config['checks'][number];
 export type TaskConfig = Config['tasks'][number];
+export type RecoveryStepConfig = NonNullable<Config['recovery']>['steps'][number];

@@ -1,3 +1,5 @@
+import type { RecoveryPolicy, RecoveryRecord } from './recovery.js';
+
 /**
  * Types shared by the workflows, the activities and the API. This module must
  * stay free of Node built-ins and I/O because workflow code imports it.
@@ -33,6 +35,25 @@ export type IncidentStatus = 'open' | 'acknowledged' | 'resolved-pending' | 'res
  */
 export type StageEnd = 'acknowledged' | 'tasks' | 'resolved';
 
+/**
+ * Investigation work the workflow can do for a task: Kubernetes logs,
+ * rollouts and pod usage of a deployment, the database's connectivity and
+ * sessions, the Flowable engine, Redis's INFO.
+ */
+export const TASK_ACTIONS = [
+  'collect-logs',
+  'list-rollouts',
+  'resource-usage',
+  'check-database',
+  'summarize-connections',
+  'check-flowable',
+  'inspect-redis',
+] as const;
+export type TaskAction = (typeof TASK_ACTIONS)[number];
+
+/** Actions that read a Kubernetes deployment and so need a `target`. */
+export const KUBERNETES_TASK_ACTIONS: readonly TaskAction[] = ['collect-logs', 'list-rollouts', 'resource-usage'];
+
 /** A runbook task as the policy carries it. */
 export interface TaskSpec {
   id: string;
@@ -40,6 +61,22 @@ export interface TaskSpec {
   kind: 'automated' | 'manual';
   /** A role or a contact ID. */
   owner: string;
+  /** Run by the workflow at declaration; the task is done when it succeeds and stays open for a person when it fails. */
+  action?: TaskAction;
+  /** Deployment key for the Kubernetes actions. */
+  target?: string;
+}
+
+/** What a task's action found, kept small enough for workflow history. */
+export interface Finding {
+  taskId: string;
+  action: TaskAction;
+  ok: boolean;
+  at: string;
+  /** One line, at most 500 characters. */
+  summary: string;
+  /** Log lines, rollouts or sessions, at most 8 KiB. */
+  detail?: string;
 }
 
 /** One SLA stage, with its deadline counted from the declaration time. */
@@ -97,6 +134,8 @@ export interface SeverityPolicy {
   cooldown: string;
   stages: StagePolicy[];
   checks: CheckRef[];
+  /** Absent in incidents declared before the catalogue existed, or when none is configured. */
+  recovery?: RecoveryPolicy;
   followUp: FollowUpPolicy;
 }
 
@@ -151,6 +190,9 @@ export interface CarriedState {
   initialChecks: CheckResult[];
   /** When each stage was met, by stage ID, so a stage met before the change keeps its time. */
   stageMetAt: Record<string, string>;
+  /** Absent when carried by a run from before the recovery catalogue. */
+  recoveries?: RecoveryRecord[];
+  findings?: Finding[];
 }
 
 export interface AlertOccurrence {
@@ -275,7 +317,17 @@ export type TimelineType =
   | 'status-update'
   | 'follow-up-deadline-missed'
   | 'follow-up-finished'
-  | 'timeline-truncated';
+  | 'timeline-truncated'
+  | 'recovery-requested'
+  | 'recovery-approved'
+  | 'recovery-rejected'
+  | 'recovery-approval-overdue'
+  | 'recovery-started'
+  | 'recovery-succeeded'
+  | 'recovery-failed'
+  | 'recovery-cancelled'
+  | 'finding'
+  | 'finding-failed';
 
 export interface TimelineEntry {
   at: string;
@@ -287,6 +339,8 @@ export interface TimelineEntry {
   checkId?: string;
   stageId?: string;
   taskId?: string;
+  /** Recovery request the entry belongs to. */
+  recoveryId?: string;
   /** Marks an entry a person must look at, such as a failed verification check. */
   flagged?: boolean;
 }
@@ -369,6 +423,10 @@ export interface IncidentView {
   severityHistory: SeverityChange[];
   followUpId?: string;
   checks: { initial: CheckResult[]; verification: CheckResult[] };
+  /** Requested recovery steps, oldest first. */
+  recoveries: RecoveryRecord[];
+  /** Results of the tasks' investigation actions. */
+  findings: Finding[];
   timeline: TimelineEntry[];
 }
 

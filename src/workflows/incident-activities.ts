@@ -82,7 +82,7 @@ export async function runChecks(state: IncidentState, phase: 'initial' | 'verifi
   );
 }
 
-async function runCheck(incidentId: string, check: CheckRef, phase: string): Promise<CheckResult> {
+export async function runCheck(incidentId: string, check: CheckRef, phase: string): Promise<CheckResult> {
   const options = { summary: `${phase} check ${check.id}` };
   const request = { incidentId, checkId: check.id };
   try {

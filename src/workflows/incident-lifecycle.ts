@@ -14,8 +14,6 @@ import {
 
 import { followUpIdFor, type FollowUpInput } from '../shared/follow-up.js';
 import {
-  INVALID_REQUEST,
-  INVALID_TRANSITION,
   RESOLUTION_TYPES,
   ROLES,
   UNKNOWN_TASK,
@@ -45,7 +43,10 @@ import {
   resolveUpdate,
   viewQuery,
 } from './incident-messages.js';
+import { runTaskActions } from './incident-investigation.js';
+import { recoveryInFlight, wireRecovery } from './incident-recovery.js';
 import { IncidentState } from './incident-state.js';
+import { invalidRequest, invalidTransition, requireActor, requireOpen, requireText } from './incident-validation.js';
 import {
   IncidentAcknowledged,
   IncidentService,
@@ -53,8 +54,6 @@ import {
   IncidentStage,
   IncidentStatus,
 } from './search-attributes.js';
-
-const MAX_TEXT = 4000;
 
 /**
  * Runs one incident from declaration to resolution, or until a severity
@@ -75,6 +74,7 @@ export async function runIncident(severity: Severity, input: IncidentInput): Pro
   const sideTasks: SideTasks = [];
   const publish = () => publishProgress(state);
   wireHandlers(state, sideTasks, publish);
+  wireRecovery(state, sideTasks, publish);
   publish();
 
   // Paging starts first and is not awaited, so the checks never delay a page.
@@ -88,6 +88,7 @@ export async function runIncident(severity: Severity, input: IncidentInput): Pro
           if (patched('publish-after-initial-checks')) publish();
         })
       : Promise.resolve(),
+    input.carried === undefined ? runTaskActions(state, publish) : Promise.resolve(),
     watchDeadlines(state, sideTasks, publish),
     watchAcknowledgement(state),
     watchCooldown(state, sideTasks, publish),
@@ -111,6 +112,11 @@ export async function runIncident(severity: Severity, input: IncidentInput): Pro
     return continueAs({ ...input, severity: change.severity, policy: change.policy, carried: state.carry() });
   }
 
+  // A recovery step under way finishes first, so the verification checks
+  // see the service after it. Awaited only then: a condition that already
+  // holds still defers the checks to a later activation, which recorded
+  // histories did not do.
+  if (recoveryInFlight(state)) await condition(() => !recoveryInFlight(state));
   await runChecks(state, 'verification');
   await startFollowUp(state);
   state.finishResolution();
@@ -328,42 +334,4 @@ function publishProgress(state: IncidentState): void {
   setCurrentDetails(
     `**${state.input.severity} ${state.status}**, stage ${stage}${due}.${next} Alert occurrences: ${state.alertOccurrences}, flaps: ${state.flaps}.`,
   );
-}
-
-function requireActor(actor: unknown): void {
-  if (typeof actor !== 'string' || actor.length === 0) {
-    throw invalidRequest(`actor is ${JSON.stringify(actor)}, expected the identity of the engineer`);
-  }
-}
-
-function requireText(field: string, value: unknown): void {
-  if (typeof value !== 'string' || value.trim().length === 0 || value.length > MAX_TEXT) {
-    throw invalidRequest(`body.${field} must be non-blank text of at most ${MAX_TEXT} characters`, `body.${field}`);
-  }
-}
-
-/** Rejects a command once resolution has begun or a severity change is under way. */
-function requireOpen(state: IncidentState, command: string): void {
-  if (state.resolutionRequested) throw invalidTransition(state, `cannot ${command} it while it is ${state.status}`);
-  if (state.pendingSeverityChange !== undefined) {
-    throw invalidTransition(state, `cannot ${command} it while it moves to ${state.pendingSeverityChange.severity}`);
-  }
-}
-
-function invalidRequest(message: string, field?: string): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: INVALID_REQUEST,
-    nonRetryable: true,
-    message,
-    ...(field === undefined ? {} : { details: [{ field }] }),
-  });
-}
-
-function invalidTransition(state: IncidentState, reason: string, extra: Record<string, unknown> = {}): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: INVALID_TRANSITION,
-    nonRetryable: true,
-    message: `incident ${state.input.incidentId}: ${reason}`,
-    details: [{ status: state.status, severity: state.input.severity, stage: state.currentStage, acknowledged: state.acknowledged, ...extra }],
-  });
 }

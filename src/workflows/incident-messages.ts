@@ -11,6 +11,7 @@ import type {
   IncidentView,
   ResolveRequest,
 } from '../shared/incident.js';
+import type { DecideRecoveryRequest, RecoveryRecord, RequestRecoveryRequest } from '../shared/recovery.js';
 
 /** An alert notification for this incident. A signal, so it is accepted even while no worker runs. */
 export const alertReceivedSignal = defineSignal<[AlertOccurrence]>('alertReceived');
@@ -39,6 +40,19 @@ export const assignRoleUpdate = defineUpdate<IncidentView, [AssignRoleRequest]>(
 
 /** Completes a manual runbook task; automated tasks are completed by the workflow. */
 export const completeTaskUpdate = defineUpdate<IncidentView, [CompleteTaskRequest]>('completeTask');
+
+/**
+ * Requests a step of the recovery catalogue. A step that needs no approval
+ * starts at once; the others wait for `approveRecovery`. Returns the request
+ * as recorded; the step itself runs after the update completes.
+ */
+export const requestRecoveryUpdate = defineUpdate<RecoveryRecord, [RequestRecoveryRequest]>('requestRecovery');
+
+/** A second engineer approves a waiting step, which then runs. Rejected for the requester. */
+export const approveRecoveryUpdate = defineUpdate<RecoveryRecord, [DecideRecoveryRequest]>('approveRecovery');
+
+/** Any engineer, the requester included, turns down a waiting step. */
+export const rejectRecoveryUpdate = defineUpdate<RecoveryRecord, [DecideRecoveryRequest]>('rejectRecovery');
 
 /** The incident as the API shows it. */
 export const viewQuery = defineQuery<IncidentView>('view');

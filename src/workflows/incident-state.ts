@@ -5,6 +5,7 @@ import {
   type CarriedState,
   type ChangeSeverityRequest,
   type CheckResult,
+  type Finding,
   type IncidentInput,
   type IncidentStatus,
   type IncidentView,
@@ -18,6 +19,7 @@ import {
   type TaskView,
   type TimelineEntry,
 } from '../shared/incident.js';
+import type { RecoveryRecord } from '../shared/recovery.js';
 
 /**
  * Timeline entries kept in the view. Older entries are dropped first, with a
@@ -72,6 +74,10 @@ export class IncidentState {
   readonly paged: PageRecord[];
   readonly initialChecks: CheckResult[];
   readonly verificationChecks: CheckResult[] = [];
+  /** Requested recovery steps, carried across severity changes. */
+  readonly recoveries: RecoveryRecord[];
+  /** What the tasks' actions found, carried across severity changes. */
+  readonly findings: Finding[];
   private readonly timeline: TimelineEntry[];
   private droppedTimelineEntries: number;
 
@@ -94,6 +100,8 @@ export class IncidentState {
     this.paged = [...(carried?.paged ?? [])];
     this.initialChecks = [...(carried?.initialChecks ?? [])];
     this.initialChecksDone = carried !== undefined;
+    this.recoveries = (carried?.recoveries ?? []).map((record) => ({ ...record, verification: [...record.verification] }));
+    this.findings = [...(carried?.findings ?? [])];
     this.timeline = [...(carried?.timeline ?? [])];
     this.droppedTimelineEntries = carried?.droppedTimelineEntries ?? 0;
 
@@ -391,6 +399,8 @@ export class IncidentState {
       stageMetAt: Object.fromEntries(
         this.deadlines.flatMap((deadline) => (deadline.metAt === undefined ? [] : [[deadline.stageId, deadline.metAt]])),
       ),
+      ...(this.recoveries.length === 0 ? {} : { recoveries: this.recoveries.map((record) => ({ ...record })) }),
+      ...(this.findings.length === 0 ? {} : { findings: [...this.findings] }),
     };
   }
 
@@ -439,6 +449,8 @@ export class IncidentState {
       severityHistory: [...this.severityHistory],
       followUpId: this.followUpId,
       checks: { initial: [...this.initialChecks], verification: [...this.verificationChecks] },
+      recoveries: this.recoveries.map((record) => ({ ...record, verification: [...record.verification] })),
+      findings: [...this.findings],
       timeline,
     };
   }

@@ -1,0 +1,111 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+
+import { recoveryPolicy } from '../../config/policy.js';
+import type { Config } from '../../config/schema.js';
+import { approveRecoveryUpdate, rejectRecoveryUpdate, requestRecoveryUpdate } from '../../workflows/incident-messages.js';
+import { ApiError } from '../errors.js';
+import type { IncidentService } from '../incident-service.js';
+
+const IncidentParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,200}$' }) });
+const RequestParams = Type.Object({
+  id: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,200}$' }),
+  requestId: Type.String({ pattern: '^r[0-9]{1,6}$' }),
+});
+const CommandHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+const Text = Type.String({ minLength: 1, maxLength: 4000 });
+
+export const RecoveryBodies = {
+  request: Type.Object(
+    {
+      step: Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$' }),
+      reason: Text,
+      replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+    },
+    { additionalProperties: false },
+  ),
+  approve: Type.Union([Type.Object({ note: Type.Optional(Text) }, { additionalProperties: false }), Type.Null()]),
+  reject: Type.Object({ note: Text }, { additionalProperties: false }),
+};
+
+/**
+ * Registers the recovery catalogue and its commands. A request returns 202
+ * because the step runs, or waits for its approval, after the response. The
+ * engineer who sent the request cannot approve it (403).
+ */
+export function registerRecoveryRoutes(app: FastifyInstance, incidents: IncidentService, config: Config): void {
+  const steps = recoveryPolicy(config)?.steps ?? [];
+  const stepIds = steps.map((step) => step.id);
+
+  app.get('/recovery-steps', async () => ({ steps }));
+
+  app.post(
+    '/incidents/:id/recovery',
+    { schema: { params: IncidentParams, headers: CommandHeaders, body: RecoveryBodies.request } },
+    async (request, reply) => {
+      const { id } = request.params as Static<typeof IncidentParams>;
+      const body = request.body as Static<typeof RecoveryBodies.request>;
+      if (!stepIds.includes(body.step)) {
+        const known = stepIds.join(', ') || 'none; the configuration has no recovery section';
+        throw new ApiError('INVALID_BODY', `body.step ${body.step} is not in the recovery catalogue; expected one of ${known}`, {
+          field: 'body.step',
+        });
+      }
+      const updateId = (request.headers as Static<typeof CommandHeaders>)['idempotency-key'];
+      const record = await incidents.recoveryCommand(
+        id,
+        'request a recovery step on',
+        requestRecoveryUpdate,
+        {
+          actor: request.actor,
+          stepId: body.step,
+          reason: body.reason,
+          ...(body.replicas === undefined ? {} : { replicas: body.replicas }),
+        },
+        updateId,
+      );
+      request.log.info({ incidentId: id, actor: request.actor, requestId: record.id, step: record.stepId }, 'recovery step requested');
+      return reply.status(202).send(record);
+    },
+  );
+
+  app.post(
+    '/incidents/:id/recovery/:requestId/approve',
+    { schema: { params: RequestParams, headers: CommandHeaders, body: Type.Optional(RecoveryBodies.approve) } },
+    async (request) => {
+      const { id, requestId } = request.params as Static<typeof RequestParams>;
+      const body = request.body as Static<typeof RecoveryBodies.approve> | undefined;
+      const updateId = (request.headers as Static<typeof CommandHeaders>)['idempotency-key'];
+      const record = await incidents.recoveryCommand(
+        id,
+        'approve a recovery step on',
+        approveRecoveryUpdate,
+        { actor: request.actor, requestId, ...(body?.note === undefined ? {} : { note: body.note }) },
+        updateId,
+      );
+      request.log.info({ incidentId: id, actor: request.actor, requestId }, 'recovery step approved');
+      return record;
+    },
+  );
+
+  app.post(
+    '/incidents/:id/recovery/:requestId/reject',
+    { schema: { params: RequestParams, headers: CommandHeaders, body: RecoveryBodies.reject } },
+    async (request) => {
+      const { id, requestId } = request.params as Static<typeof RequestParams>;
+      const body = request.body as Static<typeof RecoveryBodies.reject>;
+      const updateId = (request.headers as Static<typeof CommandHeaders>)['idempotency-key'];
+      const record = await incidents.recoveryCommand(
+        id,
+        'reject a recovery step on',
+        rejectRecoveryUpdate,
+        { actor: request.actor, requestId, note: body.note },
+        updateId,
+      );
+      request.log.info({ incidentId: id, actor: request.actor, requestId }, 'recovery step rejected');
+      return record;
+    },
+  );
+}
