@@ -41,10 +41,10 @@ beforeAll(() => {
 });
 
 describe('recorded histories', () => {
-  it('cover every severity', () => {
+  it('cover every severity and a recovery', () => {
     const ids = readHistories().map((recorded) => recorded.workflowId);
 
-    expect(ids).toEqual(['p0-main-path', 'p1-main-path', 'p2-main-path', 'p3-main-path']);
+    expect(ids).toEqual(['p0-main-path', 'p0-recovery', 'p1-main-path', 'p2-main-path', 'p3-main-path']);
   });
 
   it('replay on the current workflows', async () => {
@@ -52,14 +52,14 @@ describe('recorded histories', () => {
 
     const failures = results.filter((result) => result.error !== undefined).map((result) => `${result.workflowId}: ${String(result.error)}`);
     expect(failures).toEqual([]);
-    expect(results).toHaveLength(4);
+    expect(results).toHaveLength(5);
   });
 
   it('fail on an unguarded command change', async () => {
     const results = await replayAll(ALTERED_WORKFLOWS);
 
     const failed = results.filter((result) => result.error !== undefined).map((result) => result.workflowId);
-    expect(failed).toEqual(['p0-main-path']);
+    expect(failed).toEqual(['p0-main-path', 'p0-recovery']);
     const p0 = results.find((result) => result.workflowId === 'p0-main-path');
     expect(p0?.error?.name).toBe('DeterminismViolationError');
   });
