@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond npm packages, when it is missing:
-# Debian's redis-server (the tests start their own instance on a free port)
-# and the Docker Compose v2 plugin (to validate docker-compose.yml). Runs
-# before `npm test`; quick when everything is present.
+# Debian's redis-server (the tests start their own instance on a free port),
+# Debian's chromium (the status page screenshot) and the Docker Compose v2
+# plugin (to validate docker-compose.yml). Runs before `npm test`; quick when
+# everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,8 @@ if ! command -v redis-server >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
 fi
 echo "test-prerequisites: using $(redis-server --version | cut -d' ' -f1-3)"
+
+bash scripts/install-chromium.sh
 
 export PATH="$PATH:/usr/local/go/bin"
 bash scripts/install-compose.sh
