@@ -13,6 +13,6 @@ const token = randomBytes(24).toString('base64url');
 const digest = createHash('sha256').update(token).digest('hex');
 process.stdout.write(
   `Token for ${id} (give it to them; it is not stored):\n\n  ${token}\n\n` +
-    `Add under auth.engineers in the configuration:\n\n` +
+    `Add these lines under auth.engineers in the configuration (replace "engineers: []" with "engineers:" first):\n\n` +
     `  - id: ${id}\n    name: ${id}\n    tokenSha256: ${digest}\n`,
 );

@@ -25,7 +25,7 @@ export function translateHttpError(error: unknown, target: string): Error {
       details: [{ target, status }],
     });
   }
-  return new DownstreamUnavailableError(`${target} responded with HTTP ${status}; will retry`);
+  return new DownstreamUnavailableError(`${target} responded with HTTP ${status}`);
 }
 
 /** A transient fault of a service we call. Plain error, so Temporal retries the activity. */

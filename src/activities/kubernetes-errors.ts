@@ -65,7 +65,7 @@ export function translateKubernetesError(error: unknown, action: string): Error 
 
   const code = errorCode(error);
   if (isAbortError(error)) {
-    return new KubernetesUnavailableError(`Kubernetes API did not respond in time to ${action}; Temporal retries the activity`);
+    return new KubernetesUnavailableError(`Kubernetes API did not respond in time to ${action}`);
   }
   if (code !== undefined && isTlsErrorCode(code)) {
     return ApplicationFailure.create({
@@ -83,7 +83,7 @@ export function translateKubernetesError(error: unknown, action: string): Error 
     });
   }
   if (code !== undefined) {
-    return new KubernetesUnavailableError(`Kubernetes API did not respond to ${action}: ${code}; Temporal retries the activity`);
+    return new KubernetesUnavailableError(`Kubernetes API did not respond to ${action}: ${code}`);
   }
 
   return error instanceof Error ? error : new Error(String(error));
@@ -105,7 +105,7 @@ function translateApiException(error: ApiException<unknown>, action: string): Er
     });
   }
 
-  return new KubernetesUnavailableError(`Kubernetes API failed to ${action} with HTTP ${status} ${reason}; Temporal retries the activity`);
+  return new KubernetesUnavailableError(`Kubernetes API failed to ${action} with HTTP ${status} ${reason}`);
 }
 
 /**

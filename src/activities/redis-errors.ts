@@ -27,7 +27,7 @@ export function translateRedisError(error: unknown, redisUrl: string): Error {
   }
 
   const reason = errorCode(error) ?? message;
-  return new RedisUnavailableError(`Redis at ${target} is unavailable: ${reason}; will retry`, { cause: error });
+  return new RedisUnavailableError(`Redis at ${target} is unavailable: ${reason}`, { cause: error });
 }
 
 /** True for the replies Redis sends when a connection lacks or has wrong credentials. */

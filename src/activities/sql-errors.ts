@@ -37,7 +37,7 @@ export function translateSqlError(error: unknown, action: string): Error {
   }
 
   if (TRANSIENT_CODES.has(error.code)) {
-    return new DatabaseUnavailableError(`SQL Server is unavailable while trying to ${action}: ${error.code} ${error.message}. Temporal retries the activity`, {
+    return new DatabaseUnavailableError(`SQL Server is unavailable while trying to ${action}: ${error.code} ${error.message}`, {
       cause: error,
     });
   }

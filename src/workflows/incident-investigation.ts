@@ -41,12 +41,11 @@ export async function runTaskActions(state: IncidentState, onChange: () => void)
 
 async function investigate(incidentId: string, spec: TaskSpec): Promise<Finding> {
   const action = spec.action as TaskAction;
-  const at = new Date().toISOString();
   const finding = (ok: boolean, summary: string, detail?: string): Finding => ({
     taskId: spec.id,
     action,
     ok,
-    at,
+    at: new Date().toISOString(),
     summary: cut(summary, MAX_SUMMARY),
     ...(detail === undefined || detail === '' ? {} : { detail: tail(detail, MAX_DETAIL) }),
   });

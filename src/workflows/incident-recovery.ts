@@ -99,7 +99,10 @@ export function wireRecovery(state: IncidentState, sideTasks: SideTasks, publish
         const step = stepFor(state, request.stepId);
         if (step.action === 'scale') {
           const max = step.maxReplicas ?? 0;
-          if (!Number.isInteger(request.replicas) || (request.replicas ?? -1) < 0 || (request.replicas ?? 0) > max) {
+          if (request.replicas === undefined) {
+            throw invalidRequest(`body.replicas is missing; ${step.id} needs a whole number from 0 to ${max}`, 'body.replicas');
+          }
+          if (!Number.isInteger(request.replicas) || request.replicas < 0 || request.replicas > max) {
             throw invalidRequest(`body.replicas must be a whole number from 0 to ${max} for ${step.id}`, 'body.replicas');
           }
         } else if (request.replicas !== undefined) {
@@ -162,7 +165,10 @@ export function wireRecovery(state: IncidentState, sideTasks: SideTasks, publish
         type: 'recovery-rejected',
         actor: request.actor,
         recoveryId: record.id,
-        message: `${record.id} ${record.title} rejected: ${request.note ?? 'no reason given'}`,
+        message:
+          request.actor === record.requestedBy
+            ? `${record.id} ${record.title} withdrawn by ${request.actor}: ${request.note ?? 'no reason given'}`
+            : `${record.id} ${record.title} rejected by ${request.actor}: ${request.note ?? 'no reason given'}`,
       });
       publish();
       return { ...record };
@@ -214,7 +220,16 @@ async function followRecovery(state: IncidentState, sideTasks: SideTasks, record
   }
   if (record.status !== 'running') return;
 
-  await runStep(state, record);
+  // Steps of one incident run one at a time, in the order they were
+  // approved, so two steps never act on the same system at once. A step
+  // with none before it starts in the same activation, as before the queue.
+  state.recoveryQueue.push(record.id);
+  if (state.recoveryQueue[0] !== record.id) await condition(() => state.recoveryQueue[0] === record.id);
+  try {
+    await runStep(state, record);
+  } finally {
+    state.recoveryQueue.shift();
+  }
   publish();
 }
 
@@ -232,6 +247,7 @@ function cancel(state: IncidentState, record: RecoveryRecord, reason: string): v
 }
 
 async function runStep(state: IncidentState, record: RecoveryRecord): Promise<void> {
+  record.startedAt = new Date().toISOString();
   const approval = record.approvedBy === undefined ? 'no approval needed' : `approved by ${record.approvedBy}`;
   state.record({
     type: 'recovery-started',

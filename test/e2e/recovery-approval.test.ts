@@ -183,7 +183,7 @@ describe('recovery approval end to end', () => {
       { path: 'recovery', body: { reason: 'x' }, status: 400, code: 'INVALID_BODY', message: 'body.step is missing' },
       { path: 'recovery', body: { step: 'reboot', reason: 'x' }, status: 400, code: 'INVALID_BODY', message: 'body.step reboot is not in the recovery catalogue' },
       { path: 'recovery', body: { step: 'scale-api', reason: 'x', replicas: 'six' }, status: 400, code: 'INVALID_BODY', message: 'body.replicas' },
-      { path: 'recovery', body: { step: 'scale-api', reason: 'x' }, status: 400, code: 'INVALID_BODY', message: 'body.replicas must be a whole number from 0 to 12' },
+      { path: 'recovery', body: { step: 'scale-api', reason: 'x' }, status: 400, code: 'INVALID_BODY', message: 'body.replicas is missing; scale-api needs a whole number from 0 to 12' },
       { path: 'recovery', body: { step: 'restart-api' }, status: 400, code: 'INVALID_BODY', message: 'body.reason is missing' },
       { path: 'recovery/r9/approve', body: {}, status: 404, code: 'RECOVERY_REQUEST_NOT_FOUND', message: 'has no recovery request r9' },
       { path: 'recovery/first/approve', body: {}, status: 400, code: 'INVALID_PARAMETER', message: 'params.requestId' },

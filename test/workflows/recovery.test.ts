@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -251,6 +252,52 @@ describe('recovery steps', () => {
     });
   });
 
+  it('runs approved steps one at a time', async () => {
+    const taskQueue = `one-at-a-time-${randomUUID()}`;
+    const kubernetes = kubernetesFakes();
+    const order: string[] = [];
+    let releaseRestart: () => void = () => undefined;
+    const restartHeld = new Promise<void>((resolve) => {
+      releaseRestart = resolve;
+    });
+    const fakes = fakeActivities(() => env.currentTimeMs(), {
+      ...kubernetes.overrides,
+      restartDeployment: async (request) => {
+        // The test server may time out the held attempt and retry it; only
+        // the first attempt is logged, so the order stays readable.
+        const first = activityInfo().attempt === 1;
+        if (first) order.push('restart started');
+        await restartHeld;
+        if (first) order.push('restart finished');
+        return { namespace: 'barq', deployment: 'barq-api', restartedAt: request.restartedAt ?? '', generation: 8, alreadyRestarted: false };
+      },
+      flushRedisAndWarmUp: async () => {
+        order.push('flush');
+        return { keysBefore: 10, keysAfterFlush: 0, keysAfterWarmUp: 10 } as Awaited<ReturnType<Activities['flushRedisAndWarmUp']>>;
+      },
+    });
+    const worker = await startWorker(taskQueue, fakes.activities);
+
+    await worker.runUntil(async () => {
+      const { handle } = await declare(taskQueue);
+      await request(handle, 'alice', 'restart-api');
+      await request(handle, 'alice', 'flush-redis');
+      await handle.executeUpdate(approveRecoveryUpdate, { args: [{ actor: 'bob', requestId: 'r1' }] });
+      await eventually(async () => (order.includes('restart started') ? true : undefined), 'the restart to start');
+      await handle.executeUpdate(approveRecoveryUpdate, { args: [{ actor: 'bob', requestId: 'r2' }] });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const whileHeld = [...order];
+
+      releaseRestart();
+      const view = await settled(handle, 'r2');
+
+      expect(whileHeld).toEqual(['restart started']);
+      expect(order).toEqual(['restart started', 'restart finished', 'flush']);
+      expect(view.recoveries.map((record) => record.status)).toEqual(['succeeded', 'succeeded']);
+      await resolveAndClose(handle);
+    });
+  });
+
   it('rejects bad requests before they are recorded', async () => {
     const taskQueue = `bad-recovery-${randomUUID()}`;
     const worker = await startWorker(taskQueue, fakeActivities(() => env.currentTimeMs(), kubernetesFakes().overrides).activities);
@@ -266,7 +313,7 @@ describe('recovery steps', () => {
       const view = await handle.query(viewQuery);
 
       expect(unknown.type).toBe('UnknownRecoveryStep');
-      expect(noReplicas.message).toBe('body.replicas must be a whole number from 0 to 12 for scale-api');
+      expect(noReplicas.message).toBe('body.replicas is missing; scale-api needs a whole number from 0 to 12');
       expect(tooMany.message).toBe('body.replicas must be a whole number from 0 to 12 for scale-api');
       expect(replicasOnRestart.message).toBe('body.replicas applies to scale steps only, and restart-api is a rolling-restart');
       expect(unknownRequest.type).toBe('UnknownRecoveryRequest');
