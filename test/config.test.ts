@@ -108,4 +108,61 @@ describe('configuration', () => {
 
     expect(loadError(path).expected).toContain('valid YAML');
   });
+
+  it('rejects a contact with two ways to reach it', () => {
+    const path = configFile((config) => {
+      config['contacts'][0].channels = [{ kind: 'dev-inbox' }];
+    });
+
+    const error = loadError(path);
+
+    expect(error.key).toBe('contacts.0');
+    expect(error.expected).toBe('exactly one of webhook, channels, person or rotation');
+  });
+
+  it('rejects a rotation contact without the rotation', () => {
+    const path = configFile((config) => {
+      delete config['contacts'][0].webhook;
+      config['contacts'][0].rotation = 'primary';
+    });
+
+    const error = loadError(path);
+
+    expect(error.key).toBe('contacts.0.rotation');
+    expect(error.expected).toContain('a rotation ID from oncall.rotations');
+  });
+
+  it('checks rotation members against people', () => {
+    const path = configFile((config) => {
+      config['people'] = [{ id: 'amira', name: 'Amira', channels: [{ kind: 'dev-inbox' }] }];
+      config['oncall'] = {
+        rotations: [
+          { id: 'primary', timeZone: 'Asia/Riyadh', handoff: { weekday: 'monday', time: '09:00' }, start: '2026-11-02', members: ['amira', 'omar'] },
+        ],
+      };
+    });
+
+    const error = loadError(path);
+
+    expect(error.key).toContain('oncall.rotations.0.members.1');
+    expect(error.value).toBe('omar');
+  });
+
+  it('accepts a rotation contact with its people', () => {
+    const path = configFile((config) => {
+      config['people'] = [
+        { id: 'amira', name: 'Amira', channels: [{ kind: 'sms', phone: '+966501234567' }, { kind: 'dev-inbox' }] },
+        { id: 'omar', name: 'Omar', channels: [{ kind: 'dev-inbox' }] },
+      ];
+      config['oncall'] = {
+        rotations: [
+          { id: 'primary', timeZone: 'Asia/Riyadh', handoff: { weekday: 'monday', time: '09:00' }, start: '2026-11-02', members: ['amira', 'omar'] },
+        ],
+      };
+      delete config['contacts'][0].webhook;
+      config['contacts'][0].rotation = 'primary';
+    });
+
+    expect(() => loadConfig({ path, env: {} })).not.toThrow();
+  });
 });

@@ -24,7 +24,8 @@ import {
   type RestartDeploymentRequest,
   type ScaleDeploymentRequest,
 } from './kubernetes.js';
-import { pageContact } from './paging.js';
+import { openIncidentChannel, postChatMessage, type ChatPostRequest, type OpenChannelRequest } from './chat.js';
+import { deliverPage, mirrorToPagerDuty, pageContact, type MirrorRequest } from './delivery.js';
 import { flushRedisAndWarmUp, inspectRedis, type FlushRedisRequest, type InspectRedisRequest } from './redis.js';
 import { checkDatabase, resetDatabaseSessions, restoreDatabase, summarizeConnections, type DatabaseRequest } from './sql-server.js';
 import { publishStatusUpdate, type StatusUpdateRequest } from './status-page.js';
@@ -48,6 +49,10 @@ export function createActivities(deps: ActivityDeps) {
     pingRedis: (request: CheckRequest) => pingRedis(deps, request),
     runCommandCheck: (request: CheckRequest) => runCommandCheck(deps, request),
     pageContact: (request: PageRequest) => pageContact(deps, request),
+    deliverPage: (request: PageRequest) => deliverPage(deps, request),
+    mirrorToPagerDuty: (request: MirrorRequest) => mirrorToPagerDuty(deps, request),
+    postChatMessage: (request: ChatPostRequest) => postChatMessage(deps, request),
+    openIncidentChannel: (request: OpenChannelRequest) => openIncidentChannel(deps, request),
     publishStatusUpdate: (request: StatusUpdateRequest) => publishStatusUpdate(deps, request),
     inspectRedis: (request: InspectRedisRequest) => inspectRedis(deps, request),
     /** Destructive: run only after an engineer has approved the flush for this incident. */

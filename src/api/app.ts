@@ -13,6 +13,8 @@ import { registerFollowUpRoutes } from './routes/follow-ups.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIncidentRoutes } from './routes/incidents.js';
 import { registerRecoveryRoutes } from './routes/recovery.js';
+import { registerStatusPageRoutes } from './routes/status-page.js';
+import { StatusPageModelSource } from './status-page-model.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
 
 export interface AppDeps {
@@ -76,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerWebhookRoutes(app, incidents, deps.config);
   registerIncidentRoutes(app, incidents, deps.config);
   registerRecoveryRoutes(app, incidents, deps.config);
+  registerStatusPageRoutes(app, incidents, new StatusPageModelSource(deps.client, deps.config));
   registerFollowUpRoutes(app, incidents);
   if (deps.devInbox !== undefined) registerDevInboxRoutes(app, deps.devInbox);
 

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { durationToMs } from '../shared/duration.js';
 
 import { ConfigError, WHOLE_FILE } from './errors.js';
+import { checkOncall } from './oncall-schema.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { KUBERNETES_TASK_ACTIONS, ROLES } from '../shared/incident.js';
 
@@ -116,12 +117,30 @@ function convertEnvValue(variable: string, text: string, type: 'string' | 'integ
 
 /** Checks what the schema cannot: unique IDs, known contacts and ordered deadlines. */
 function checkReferences(config: Config, source: string): void {
+  const personIds = new Set<string>();
+  (config.people ?? []).forEach((person, index) => {
+    if (personIds.has(person.id)) throw new ConfigError(`people.${index}.id`, person.id, 'an ID not used by another person', source);
+    personIds.add(person.id);
+  });
+  if (config.oncall !== undefined) checkOncall(config.oncall, personIds, source);
+  const rotationIds = new Set((config.oncall?.rotations ?? []).map((rotation) => rotation.id));
+
   const contactIds = new Set<string>();
   config.contacts.forEach((contact, index) => {
     if (contactIds.has(contact.id)) {
       throw new ConfigError(`contacts.${index}.id`, contact.id, 'an ID not used by another contact', source);
     }
     contactIds.add(contact.id);
+    const ways = [contact.webhook, contact.channels, contact.person, contact.rotation].filter((way) => way !== undefined);
+    if (ways.length !== 1) {
+      throw new ConfigError(`contacts.${index}`, contact.id, 'exactly one of webhook, channels, person or rotation', source);
+    }
+    if (contact.person !== undefined && !personIds.has(contact.person)) {
+      throw new ConfigError(`contacts.${index}.person`, contact.person, `a person ID from people (${[...personIds].join(', ') || 'none listed'})`, source);
+    }
+    if (contact.rotation !== undefined && !rotationIds.has(contact.rotation)) {
+      throw new ConfigError(`contacts.${index}.rotation`, contact.rotation, `a rotation ID from oncall.rotations (${[...rotationIds].join(', ') || 'none listed'})`, source);
+    }
   });
 
   const checkIds = new Set<string>();

@@ -47,6 +47,11 @@ export function severityPolicy(config: Config, severity: Severity): SeverityPoli
     })),
     checks: config.checks.map((check) => ({ id: check.id, kind: check.kind })),
     ...(config.recovery === undefined ? {} : { recovery: recoveryPolicy(config) }),
+    delivery: { ...config.delivery },
+    chat: {
+      engineering: config.chat.incidentChannelFor.includes(severity),
+      incidentChannel: config.chat.incidentChannelFor.includes(severity),
+    },
     followUp: {
       reportDue: config.followUp.reportDue,
       postMortemDue: config.followUp.postMortemDue,

@@ -1,7 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 import { TASK_ACTIONS } from '../shared/incident.js';
+import { ChatSchema, ContactSchema, DeliverySchema, PersonSchema, ProvidersSchema } from './contacts-schema.js';
 import { KubernetesSection } from './kubernetes-schema.js';
+import { OncallSection } from './oncall-schema.js';
 
 const Duration = Type.String({
   pattern: '^[0-9]+(ms|s|m|h|d)$',
@@ -131,17 +133,6 @@ const CommandCheck = Type.Object(
   { additionalProperties: false },
 );
 
-const Contact = Type.Object(
-  {
-    id: Identifier,
-    name: Type.String({ minLength: 1 }),
-    webhook: Type.Union([Type.Literal('dev-inbox'), HttpUrl], {
-      description: 'dev-inbox or an http(s) URL',
-    }),
-  },
-  { additionalProperties: false },
-);
-
 const Engineer = Type.Object(
   {
     /** Recorded on timelines as the actor of every command this engineer sends. */
@@ -258,9 +249,36 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    contacts: Type.Array(Contact, { minItems: 1 }),
+    /** People who can be on call, with their channels. */
+    people: Type.Optional(Type.Array(PersonSchema)),
+    contacts: Type.Array(ContactSchema, { minItems: 1 }),
+    /** Rotations that `rotation` contacts page through. */
+    oncall: Type.Optional(OncallSection),
+    providers: Type.Optional(ProvidersSchema),
+    chat: ChatSchema,
+    delivery: DeliverySchema,
     statusPage: Type.Object(
-      { webhook: Type.Union([Type.Literal('dev-inbox'), HttpUrl], { description: 'dev-inbox or an http(s) URL' }) },
+      {
+        webhook: Type.Union([Type.Literal('dev-inbox'), HttpUrl, Type.Literal('none')], { description: 'dev-inbox, none or an http(s) URL' }),
+        /** Heading of the public page served at /status. */
+        title: Type.String({ minLength: 1 }),
+        /** Public names of the services, by internal service name; the page lists these. */
+        services: Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }), {
+          description: 'a mapping from service name to its public name',
+        }),
+        /** Atlassian Statuspage, mirrored when set; the API key comes from STATUSPAGE_API_KEY. */
+        statuspage: Type.Optional(
+          Type.Object(
+            {
+              apiUrl: HttpUrl,
+              pageId: Type.String({ pattern: '^[a-z0-9]{1,64}$', description: 'a Statuspage page ID' }),
+              /** Statuspage component ID by service name. */
+              components: Type.Record(Type.String({ minLength: 1 }), Type.String({ pattern: '^[a-z0-9]{1,64}$' })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
       { additionalProperties: false },
     ),
     alerts: Type.Object({ cooldown: Duration }, { additionalProperties: false }),
@@ -308,7 +326,6 @@ export const ConfigSchema = Type.Object(
 );
 
 export type Config = Static<typeof ConfigSchema>;
-export type ContactConfig = Config['contacts'][number];
 export type CheckConfig = Config['checks'][number];
 export type TaskConfig = Config['tasks'][number];
 export type RecoveryStepConfig = NonNullable<Config['recovery']>['steps'][number];

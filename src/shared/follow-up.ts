@@ -17,6 +17,8 @@ export interface FollowUpInput {
   /** The incident's timeline at resolution, for the report draft. */
   timeline: TimelineEntry[];
   policy: FollowUpPolicy;
+  /** True when the incident published its resolution on the status page itself, so the follow-up does not repeat it. */
+  resolutionPublished?: boolean;
 }
 
 export interface ActionItem {

@@ -67,6 +67,35 @@ export interface TaskSpec {
   target?: string;
 }
 
+export const PUBLIC_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
+export type PublicStatus = (typeof PUBLIC_STATUSES)[number];
+
+/** An update on the public status page. Public text only: no hosts, people or error details. */
+export interface PublicStatusUpdate {
+  at: string;
+  status: PublicStatus;
+  message: string;
+  /** Engineer who wrote the message; absent for the workflow's own updates. */
+  by?: string;
+}
+
+/** The public status each incident status shows; `resolving` shows nothing new until it is resolved. */
+export const PUBLIC_STATUS_OF: Record<IncidentStatus, PublicStatus | undefined> = {
+  open: 'investigating',
+  acknowledged: 'identified',
+  'resolved-pending': 'monitoring',
+  resolving: undefined,
+  resolved: 'resolved',
+};
+
+/** The workflow's public text for each status, used unless an engineer writes one. */
+export const DEFAULT_PUBLIC_MESSAGE: Record<PublicStatus, string> = {
+  investigating: 'We are investigating reports of a problem with this service.',
+  identified: 'The cause has been identified and engineers are working on a fix.',
+  monitoring: 'A fix is in place and we are monitoring the service.',
+  resolved: 'The service is operating normally again.',
+};
+
 /** What a task's action found, kept small enough for workflow history. */
 export interface Finding {
   taskId: string;
@@ -136,6 +165,10 @@ export interface SeverityPolicy {
   checks: CheckRef[];
   /** Absent in incidents declared before the catalogue existed, or when none is configured. */
   recovery?: RecoveryPolicy;
+  /** Absent in incidents declared before channels existed. */
+  delivery?: DeliveryPolicy;
+  /** Chat rooms this severity uses besides #incident-response; absent before chat existed. */
+  chat?: { engineering: boolean; incidentChannel: boolean };
   followUp: FollowUpPolicy;
 }
 
@@ -193,6 +226,12 @@ export interface CarriedState {
   /** Absent when carried by a run from before the recovery catalogue. */
   recoveries?: RecoveryRecord[];
   findings?: Finding[];
+  publicUpdates?: PublicStatusUpdate[];
+  publicTitle?: string;
+  statuspageIncidentId?: string;
+  chatStatus?: IncidentStatus;
+  chatCounter?: number;
+  chatChannelId?: string;
 }
 
 export interface AlertOccurrence {
@@ -232,6 +271,14 @@ export interface ChangeSeverityRequest extends Command {
 
 export interface AddNoteRequest extends Command {
   text: string;
+}
+
+export interface PostStatusUpdateRequest extends Command {
+  message: string;
+  /** Defaults to the status that matches the incident's. */
+  status?: PublicStatus;
+  /** Replaces the public title. */
+  title?: string;
 }
 
 export interface AssignRoleRequest extends Command {
@@ -279,6 +326,10 @@ export interface PageRequest {
   stage: string;
   /** Reason shown to the person, such as "declared" or "not acknowledged in 5m". */
   reason: string;
+  /** Deadline of the current stage, shown in the page text. */
+  stageDueAt?: string;
+  /** Position in the contact's channels; absent for the first. */
+  channelIndex?: number;
 }
 
 export interface PageResult {
@@ -289,12 +340,36 @@ export interface PageResult {
   duplicate: boolean;
 }
 
+/** A page delivered through one channel of the contact. */
+export interface DeliveryResult extends PageResult {
+  /** Channel kind, such as `pagerduty` or `sms`. */
+  channel: string;
+  channelIndex: number;
+  channelCount: number;
+  /** Person on call when the contact is a rotation, or the contact's person. */
+  personId?: string;
+}
+
+/** The runbook's chat rooms, and the incident's own channel. */
+export type ChatRoom = 'incident-response' | 'status-updates' | 'engineering' | 'incident-channel';
+
+/** Delivery settings a workflow carries; incidents declared before them use `DEFAULT_DELIVERY`. */
+export interface DeliveryPolicy {
+  attemptsPerChannel: number;
+  roundPause: string;
+  giveUpAfter: string;
+}
+
+export const DEFAULT_DELIVERY: DeliveryPolicy = { attemptsPerChannel: 4, roundPause: '1m', giveUpAfter: '30m' };
+
 export type TimelineType =
   | 'declared'
   | 'alert'
   | 'flap'
   | 'page-sent'
   | 'page-failed'
+  | 'page-retry'
+  | 'page-fallback'
   | 'escalated'
   | 'business-notified'
   | 'check'
@@ -327,7 +402,8 @@ export type TimelineType =
   | 'recovery-failed'
   | 'recovery-cancelled'
   | 'finding'
-  | 'finding-failed';
+  | 'finding-failed'
+  | 'chat-message';
 
 export interface TimelineEntry {
   at: string;
@@ -380,6 +456,12 @@ export interface PageRecord {
   requestedAt: string;
   state: 'sending' | 'delivered' | 'failed';
   deliveredAt?: string;
+  /** Channel kind that delivered the page. */
+  channel?: string;
+  /** Position of that channel in the contact's channels. */
+  channelIndex?: number;
+  /** Person on call who got the page, for rotation contacts. */
+  personId?: string;
 }
 
 export interface SeverityChange {
@@ -427,6 +509,10 @@ export interface IncidentView {
   recoveries: RecoveryRecord[];
   /** Results of the tasks' investigation actions. */
   findings: Finding[];
+  /** Updates on the public status page, oldest first. */
+  publicUpdates: PublicStatusUpdate[];
+  /** Public one-line title an engineer set; the status page shows a generic one without it. */
+  publicTitle?: string;
   timeline: TimelineEntry[];
 }
 

@@ -29,7 +29,7 @@ import {
   type ResolveRequest,
   type Severity,
 } from '../shared/incident.js';
-import { runChecks } from './incident-activities.js';
+import { mirrorToPagerDuty, runChecks } from './incident-activities.js';
 import { informBusinessAtDeclaration, watchCooldown, watchDeadlines } from './incident-clock.js';
 import { escalateByHand, escalateUntilAcknowledged, watchAcknowledgement, type SideTasks } from './incident-escalation.js';
 import {
@@ -43,7 +43,9 @@ import {
   resolveUpdate,
   viewQuery,
 } from './incident-messages.js';
+import { announceInChat, announceResolutionInChat, trackChatStatus } from './incident-chat.js';
 import { runTaskActions } from './incident-investigation.js';
+import { announceResolution, trackPublicStatus, wirePublicStatus } from './incident-public-status.js';
 import { recoveryInFlight, wireRecovery } from './incident-recovery.js';
 import { IncidentState } from './incident-state.js';
 import { invalidRequest, invalidTransition, requireActor, requireOpen, requireText } from './incident-validation.js';
@@ -72,9 +74,19 @@ export async function runIncident(severity: Severity, input: IncidentInput): Pro
 
   const state = new IncidentState(input);
   const sideTasks: SideTasks = [];
-  const publish = () => publishProgress(state);
+  // Runs recorded before chat existed post nothing to chat; the patch keeps
+  // them replaying as they were recorded.
+  if (input.carried === undefined && patched('chat-posts')) announceInChat(state, sideTasks);
+  const publish = () => {
+    publishProgress(state);
+    // Runs recorded before public updates existed publish none; the patch
+    // keeps them replaying as they were recorded.
+    if (patched('public-status-updates')) trackPublicStatus(state, sideTasks);
+    trackChatStatus(state, sideTasks);
+  };
   wireHandlers(state, sideTasks, publish);
   wireRecovery(state, sideTasks, publish);
+  wirePublicStatus(state, sideTasks, publish);
   publish();
 
   // Paging starts first and is not awaited, so the checks never delay a page.
@@ -119,6 +131,16 @@ export async function runIncident(severity: Severity, input: IncidentInput): Pro
   if (recoveryInFlight(state)) await condition(() => !recoveryInFlight(state));
   await runChecks(state, 'verification');
   await startFollowUp(state);
+  // Announced before the run is marked resolved, so the run completes right
+  // after the resolve command returns and a re-fired alert then opens a new
+  // incident instead of landing on this run.
+  if (patched('public-status-updates')) {
+    const announcements: SideTasks = [];
+    announceResolution(state, announcements);
+    mirrorToPagerDuty(state, announcements, 'resolve');
+    announceResolutionInChat(state, announcements);
+    await Promise.all(announcements);
+  }
   state.finishResolution();
   publish();
 
@@ -140,6 +162,7 @@ function wireHandlers(state: IncidentState, sideTasks: SideTasks, publish: () =>
     acknowledgeUpdate,
     (request) => {
       state.acknowledge(request.actor, request.note);
+      mirrorToPagerDuty(state, sideTasks, 'acknowledge');
       publish();
       return state.view();
     },
@@ -302,6 +325,8 @@ async function startFollowUp(state: IncidentState): Promise<void> {
     ownerContactId: state.roles['incident-commander'] ?? firstLevelContact ?? 'primary-oncall',
     timeline: state.view().timeline,
     policy: input.policy.followUp,
+    // The incident publishes its own resolution when it records public updates.
+    ...(state.publicUpdates.length > 0 ? { resolutionPublished: true } : {}),
   };
 
   await startChild('postIncidentFollowUp', {

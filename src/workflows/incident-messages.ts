@@ -9,6 +9,7 @@ import type {
   CompleteTaskRequest,
   EscalateRequest,
   IncidentView,
+  PostStatusUpdateRequest,
   ResolveRequest,
 } from '../shared/incident.js';
 import type { DecideRecoveryRequest, RecoveryRecord, RequestRecoveryRequest } from '../shared/recovery.js';
@@ -53,6 +54,9 @@ export const approveRecoveryUpdate = defineUpdate<RecoveryRecord, [DecideRecover
 
 /** Any engineer, the requester included, turns down a waiting step. */
 export const rejectRecoveryUpdate = defineUpdate<RecoveryRecord, [DecideRecoveryRequest]>('rejectRecovery');
+
+/** An engineer writes an update for the public status page; it completes the update-status-page task. */
+export const postStatusUpdate = defineUpdate<IncidentView, [PostStatusUpdateRequest]>('postStatusUpdate');
 
 /** The incident as the API shows it. */
 export const viewQuery = defineQuery<IncidentView>('view');

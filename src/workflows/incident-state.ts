@@ -6,6 +6,7 @@ import {
   type ChangeSeverityRequest,
   type CheckResult,
   type Finding,
+  type PublicStatusUpdate,
   type IncidentInput,
   type IncidentStatus,
   type IncidentView,
@@ -67,7 +68,7 @@ export class IncidentState {
   /** Set when an acknowledgement lapsed and the current level must be paged again. */
   repageRequested = false;
   /** Counters that keep page steps, and so idempotency keys, unique within a run. */
-  readonly stepCounters = { lapse: 0, manual: 0, confirmation: 0 };
+  readonly stepCounters = { lapse: 0, manual: 0, confirmation: 0, chat: 0 };
 
   readonly deadlines: StageDeadline[];
   readonly tasks: TaskState[];
@@ -78,6 +79,21 @@ export class IncidentState {
   readonly recoveries: RecoveryRecord[];
   /** What the tasks' actions found, carried across severity changes. */
   readonly findings: Finding[];
+  /** Public status updates, carried across severity changes. */
+  readonly publicUpdates: PublicStatusUpdate[];
+  publicTitle?: string;
+  /** Incident on Atlassian Statuspage that mirrors this one, once created. */
+  statuspageIncidentId?: string;
+  /** Incident channel opened in chat, once opened. */
+  chatChannelId?: string;
+  /** Status last posted to chat; undefined while the incident posts nothing to chat. */
+  chatStatus?: IncidentStatus;
+  /** The chat posts being sent, one after another. */
+  chatChain: Promise<void> = Promise.resolve();
+  /** IDs of the approved recovery steps, the running one first; they run one after another. */
+  readonly recoveryQueue: string[] = [];
+  /** The public updates being published, one after another. */
+  publicStatusChain: Promise<void> = Promise.resolve();
   private readonly timeline: TimelineEntry[];
   private droppedTimelineEntries: number;
 
@@ -102,6 +118,12 @@ export class IncidentState {
     this.initialChecksDone = carried !== undefined;
     this.recoveries = (carried?.recoveries ?? []).map((record) => ({ ...record, verification: [...record.verification] }));
     this.findings = [...(carried?.findings ?? [])];
+    this.publicUpdates = [...(carried?.publicUpdates ?? [])];
+    this.publicTitle = carried?.publicTitle;
+    this.statuspageIncidentId = carried?.statuspageIncidentId;
+    this.chatChannelId = carried?.chatChannelId;
+    this.chatStatus = carried?.chatStatus;
+    if (carried?.chatCounter !== undefined) this.stepCounters.chat = carried.chatCounter;
     this.timeline = [...(carried?.timeline ?? [])];
     this.droppedTimelineEntries = carried?.droppedTimelineEntries ?? 0;
 
@@ -401,6 +423,11 @@ export class IncidentState {
       ),
       ...(this.recoveries.length === 0 ? {} : { recoveries: this.recoveries.map((record) => ({ ...record })) }),
       ...(this.findings.length === 0 ? {} : { findings: [...this.findings] }),
+      ...(this.publicUpdates.length === 0 ? {} : { publicUpdates: [...this.publicUpdates] }),
+      ...(this.publicTitle === undefined ? {} : { publicTitle: this.publicTitle }),
+      ...(this.statuspageIncidentId === undefined ? {} : { statuspageIncidentId: this.statuspageIncidentId }),
+      ...(this.chatStatus === undefined ? {} : { chatStatus: this.chatStatus, chatCounter: this.stepCounters.chat }),
+      ...(this.chatChannelId === undefined ? {} : { chatChannelId: this.chatChannelId }),
     };
   }
 
@@ -451,6 +478,8 @@ export class IncidentState {
       checks: { initial: [...this.initialChecks], verification: [...this.verificationChecks] },
       recoveries: this.recoveries.map((record) => ({ ...record, verification: [...record.verification] })),
       findings: [...this.findings],
+      publicUpdates: [...this.publicUpdates],
+      publicTitle: this.publicTitle,
       timeline,
     };
   }

@@ -133,7 +133,7 @@ export async function postIncidentFollowUp(input: FollowUpInput): Promise<Follow
     const reason = `${input.severity} incident resolved: ${input.summary}`;
     sideTasks.push(sendPage(state, contactId, 'follow-up-stakeholder', reason, `notify stakeholder ${contactId}`));
   }
-  sideTasks.push(publishResolvedStatus(state));
+  if (input.resolutionPublished !== true) sideTasks.push(publishResolvedStatus(state));
 
   const watchers = [watchDeadline(state, 'report', sideTasks), watchDeadline(state, 'postMortem', sideTasks)];
 

@@ -3,7 +3,7 @@ import axios from 'axios';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createActivities } from '../../src/activities/index.js';
-import type { PagePayload } from '../../src/activities/paging.js';
+import type { PagePayload } from '../../src/activities/delivery.js';
 import type { PageRequest } from '../../src/shared/incident.js';
 import { testConfig } from '../helpers/config.js';
 import { Receiver } from '../helpers/receiver.js';
@@ -74,7 +74,7 @@ describe('pageContact', () => {
 
     const run = runActivity(activities.pageContact, request);
 
-    await expect(run).rejects.toMatchObject({ type: 'DownstreamRejected', nonRetryable: true });
+    await expect(run).rejects.toMatchObject({ type: 'DeliveryRejected', nonRetryable: true, details: [{ channel: 'webhook', status: 404 }] });
   });
 
   it('throws a retryable error on 503 and 429', async () => {
@@ -84,8 +84,10 @@ describe('pageContact', () => {
       pager.respond = () => ({ status, body: {} });
       const run = runActivity(activities.pageContact, request);
       await expect(run).rejects.toMatchObject({
-        name: 'DownstreamUnavailableError',
-        message: `page receiver of secondary-oncall responded with HTTP ${status}; will retry`,
+        type: 'DeliveryUnavailable',
+        nonRetryable: false,
+        message: `page receiver of secondary-oncall responded with HTTP ${status}`,
+        details: [{ channel: 'webhook', channelCount: 1, status }],
       });
     }
   });

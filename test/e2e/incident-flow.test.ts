@@ -188,7 +188,7 @@ describe('incident end to end', () => {
     const pages = await eventually(async () => {
       const listed = await api('GET', '/dev/inbox', ALICE_TOKEN);
       const all = listed.body['pages'] as Array<{ contactId: string; idempotencyKey: string; payload: { incidentId: string } }>;
-      const forIncident = all.filter((page) => page.payload.incidentId === id);
+      const forIncident = all.filter((page) => page.payload.incidentId === id && page.contactId !== 'status-page' && !page.contactId.startsWith('chat-'));
       return forIncident.length > 0 ? forIncident : undefined;
     }, 'the page in the development inbox');
 

@@ -26,6 +26,8 @@ export function fakeActivities(now: () => Promise<number>, overrides: Partial<Ac
   const pages: RecordedPage[] = [];
   const statusUpdates: StatusUpdateRequest[] = [];
   const checks: string[] = [];
+  /** Chat posts as `room:step`, and `open:<incident>` for each incident channel. */
+  const chats: string[] = [];
   const passed = (checkId: string, kind: CheckResult['kind']): CheckResult => ({
     checkId,
     kind,
@@ -73,6 +75,21 @@ export function fakeActivities(now: () => Promise<number>, overrides: Partial<Ac
     restartDeployment: notFaked('restartDeployment'),
     scaleDeployment: notFaked('scaleDeployment'),
     waitForRollout: notFaked('waitForRollout'),
+    // Delivery goes through the fake pageContact, so a test that overrides
+    // pageContact controls both paging paths.
+    deliverPage: async (request) => {
+      const result = await activities.pageContact(request);
+      return { ...result, channel: 'webhook', channelIndex: request.channelIndex ?? 0, channelCount: 1 };
+    },
+    mirrorToPagerDuty: notFaked('mirrorToPagerDuty'),
+    postChatMessage: async (request) => {
+      chats.push(`${request.room}:${request.step}`);
+      return { posted: true, destination: request.room };
+    },
+    openIncidentChannel: async (request) => {
+      chats.push(`open:${request.incidentId}`);
+      return { opened: true, channelId: `#inc-${request.incidentId}`, name: `inc-${request.incidentId}`, invited: 0 };
+    },
     ...overrides,
   };
 
@@ -80,7 +97,7 @@ export function fakeActivities(now: () => Promise<number>, overrides: Partial<Ac
   const stepsFor = (incidentId: string) =>
     pages.filter((page) => page.incidentId === incidentId).map((page) => `${page.step}:${page.contactId}`);
 
-  return { activities, pages, statusUpdates, checks, stepsFor };
+  return { activities, pages, statusUpdates, checks, chats, stepsFor };
 }
 
 /**
@@ -90,14 +107,21 @@ export function fakeActivities(now: () => Promise<number>, overrides: Partial<Ac
  * flight, it keeps the time-skipping server from skipping time, and later
  * sleeps then take real time.
  */
-export async function closeFollowUp(client: Client, view: { followUpId?: string }, stakeholders = 2): Promise<void> {
+export async function closeFollowUp(
+  client: Client,
+  view: { followUpId?: string; publicUpdates?: unknown[] },
+  stakeholders = 2,
+): Promise<void> {
   if (view.followUpId === undefined) return;
   const handle = client.workflow.getHandle(view.followUpId);
+  // An incident that published its own updates also published its
+  // resolution, and its follow-up publishes nothing.
+  const followUpPublishes = (view.publicUpdates?.length ?? 0) === 0;
   const deadline = Date.now() + 10_000;
   for (;;) {
     const { timeline } = await handle.query(followUpViewQuery);
     const pages = timeline.filter((entry) => entry.type === 'page-sent' || entry.type === 'page-failed').length;
-    const statusDone = timeline.some((entry) => entry.message.startsWith('status page update'));
+    const statusDone = !followUpPublishes || timeline.some((entry) => entry.message.startsWith('status page update'));
     if ((pages >= stakeholders && statusDone) || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -88,6 +88,10 @@ function fakeActivities(overrides: Partial<Activities> = {}) {
     restartDeployment: notFaked('restartDeployment'),
     scaleDeployment: notFaked('scaleDeployment'),
     waitForRollout: notFaked('waitForRollout'),
+    deliverPage: notFaked('deliverPage'),
+    mirrorToPagerDuty: notFaked('mirrorToPagerDuty'),
+    postChatMessage: notFaked('postChatMessage'),
+    openIncidentChannel: notFaked('openIncidentChannel'),
     ...overrides,
   };
   return { activities, pages, statusUpdates };

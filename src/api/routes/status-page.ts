@@ -1,0 +1,62 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+
+import { PUBLIC_STATUSES } from '../../shared/incident.js';
+import { postStatusUpdate } from '../../workflows/incident-messages.js';
+import type { IncidentService } from '../incident-service.js';
+import type { StatusPageModelSource } from '../status-page-model.js';
+import { renderStatusPageHtml, statusPageJson } from '../status-page-render.js';
+
+const IncidentParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,200}$' }) });
+const CommandHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+
+export const StatusUpdateBody = Type.Object(
+  {
+    message: Type.String({ minLength: 1, maxLength: 4000 }),
+    status: Type.Optional(Type.Unsafe<(typeof PUBLIC_STATUSES)[number]>({ type: 'string', enum: [...PUBLIC_STATUSES] })),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Registers the public status page (`/status` as HTML, `/status.json`),
+ * which needs no token and shows only public fields, and the command with
+ * which an engineer writes a public update.
+ */
+export function registerStatusPageRoutes(app: FastifyInstance, incidents: IncidentService, source: StatusPageModelSource): void {
+  app.get('/status', { config: { public: true } }, async (_request, reply) => {
+    const html = renderStatusPageHtml(await source.model());
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'public, max-age=10').send(html);
+  });
+
+  app.get('/status.json', { config: { public: true } }, async (_request, reply) => {
+    return reply.header('cache-control', 'public, max-age=10').send(statusPageJson(await source.model()));
+  });
+
+  app.post(
+    '/incidents/:id/status-updates',
+    { schema: { params: IncidentParams, headers: CommandHeaders, body: StatusUpdateBody } },
+    async (request) => {
+      const { id } = request.params as Static<typeof IncidentParams>;
+      const body = request.body as Static<typeof StatusUpdateBody>;
+      const updateId = (request.headers as Static<typeof CommandHeaders>)['idempotency-key'];
+      const view = await incidents.command(
+        id,
+        'post a status update on',
+        postStatusUpdate,
+        {
+          actor: request.actor,
+          message: body.message,
+          ...(body.status === undefined ? {} : { status: body.status }),
+          ...(body.title === undefined ? {} : { title: body.title }),
+        },
+        updateId,
+      );
+      request.log.info({ incidentId: id, actor: request.actor }, 'status update posted');
+      return view;
+    },
+  );
+}
