@@ -11,7 +11,7 @@ import { incidentLinks, pageText, pageTitle } from './page-text.js';
 import { translateDeliveryError } from './providers/delivery-errors.js';
 import type { DeliveryReceipt, OutgoingMessage } from './providers/message.js';
 import { sendPagerDutyEvent } from './providers/pagerduty.js';
-import { sendSignedWebhook } from './providers/signed-webhook.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './providers/signed-webhook.js';
 import { postSlackMessage, sendSlackWebhook } from './providers/slack.js';
 import { sendTeamsWebhook } from './providers/teams.js';
 import { sendTwilioSms } from './providers/twilio.js';
@@ -217,13 +217,13 @@ async function sendThrough(
 
   switch (channel.kind) {
     case 'dev-inbox':
-      return postPayload(deps, new URL(`/dev/inbox/${encodeURIComponent(recipient.contact.id)}`, deps.devInboxUrl).toString(), recipient, request, message);
+      return postPayload(deps, new URL(`/dev/inbox/${encodeURIComponent(recipient.contact.id)}`, deps.devInboxUrl).toString(), recipient, request, message, []);
     case 'webhook': {
-      const secrets = [secretFrom(deps, channel.secretEnv, false), secretFrom(deps, channel.previousSecretEnv, false)].filter(
+      // A configured key that is missing fails the channel: sending unsigned would look like a forgery to the receiver.
+      const secrets = [secretFrom(deps, channel.secretEnv, true), secretFrom(deps, channel.previousSecretEnv, false)].filter(
         (secret): secret is string => secret !== undefined,
       );
-      if (secrets.length === 0) return postPayload(deps, channel.url, recipient, request, message);
-      return sendSignedWebhook(deps.http, { url: channel.url, secrets }, message);
+      return postPayload(deps, channel.url, recipient, request, message, secrets);
     }
     case 'slack': {
       const token = requiredSecret(deps, 'SLACK_BOT_TOKEN');
@@ -252,8 +252,18 @@ async function sendThrough(
   }
 }
 
-/** Posts the page as plain JSON with an `Idempotency-Key` header, for the inbox and unsigned webhooks. */
-async function postPayload(deps: DeliveryDeps, url: string, recipient: Recipient, request: PageRequest, message: OutgoingMessage): Promise<DeliveryReceipt> {
+/**
+ * Posts the page as JSON with an `Idempotency-Key` header, signed with each
+ * of `secrets` (docs/webhook-signatures.md); the body is the same signed or not.
+ */
+async function postPayload(
+  deps: DeliveryDeps,
+  url: string,
+  recipient: Recipient,
+  request: PageRequest,
+  message: OutgoingMessage,
+  secrets: readonly string[],
+): Promise<DeliveryReceipt> {
   const payload: PagePayload = {
     idempotencyKey: message.idempotencyKey,
     incidentId: request.incidentId,
@@ -269,11 +279,16 @@ async function postPayload(deps: DeliveryDeps, url: string, recipient: Recipient
     links: message.links,
     sentAt: new Date().toISOString(),
   };
+  const body = JSON.stringify(payload);
+  const timestamp = Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = {
+    'Idempotency-Key': message.idempotencyKey,
+    'Content-Type': 'application/json',
+    [TIMESTAMP_HEADER]: String(timestamp),
+  };
+  if (secrets.length > 0) headers[SIGNATURE_HEADER] = signWebhook(body, timestamp, secrets);
   try {
-    const response = await deps.http.post(url, payload, {
-      timeout: 10_000,
-      headers: { 'Idempotency-Key': message.idempotencyKey, 'Content-Type': 'application/json' },
-    });
+    const response = await deps.http.post(url, body, { timeout: 10_000, headers, transformRequest: [(data: unknown) => data] });
     return { provider: 'webhook', httpStatus: response.status, duplicate: isDuplicateAnswer(response.data) };
   } catch (error) {
     throw translateDeliveryError(error, `page receiver of ${recipient.contact.id}`);

@@ -59,12 +59,14 @@ export class StatusPageModelSource {
     return model;
   }
 
-  /** Copies the public fields of an incident; one without public updates is not on the page. */
+  /** Copies the public fields of an incident; one without public updates or a public service name is not on the page. */
   private publicIncident(view: IncidentView): PublicIncident | undefined {
     const updates = view.publicUpdates ?? [];
     const latest = updates.at(-1);
-    if (latest === undefined) return undefined;
-    const service = this.config.statusPage.services[view.service] ?? view.service;
+    // Only services with a public name are shown, so an internal name never
+    // reaches the page; P3 incidents have no public impact.
+    const service = this.config.statusPage.services[view.service];
+    if (latest === undefined || service === undefined || view.severity === 'P3') return undefined;
     return {
       publicId: createHash('sha256').update(`${view.id}@${view.declaredAt}`).digest('hex').slice(0, 12),
       service,

@@ -82,7 +82,9 @@ export interface PublicStatusUpdate {
 /** The public status each incident status shows; `resolving` shows nothing new until it is resolved. */
 export const PUBLIC_STATUS_OF: Record<IncidentStatus, PublicStatus | undefined> = {
   open: 'investigating',
-  acknowledged: 'identified',
+  // An acknowledgement means someone is looking, not that the cause is
+  // known; engineers post `identified` themselves.
+  acknowledged: 'investigating',
   'resolved-pending': 'monitoring',
   resolving: undefined,
   resolved: 'resolved',

@@ -14,7 +14,7 @@ import { postStatusUpdateToChat } from './incident-chat.js';
 import type { SideTasks } from './incident-escalation.js';
 import { postStatusUpdate } from './incident-messages.js';
 import type { IncidentState } from './incident-state.js';
-import { invalidRequest, requireActor, requireText } from './incident-validation.js';
+import { invalidRequest, invalidTransition, requireActor, requireText } from './incident-validation.js';
 
 // A status update is retried with backoff for 30 minutes, like a page; a
 // 4xx from the webhook or Statuspage is a non-retryable failure.
@@ -29,8 +29,7 @@ const MAX_PUBLIC_TITLE = 255;
 /**
  * Publishes a public update when the incident's status maps to a public
  * status other than the last one the workflow published: investigating at
- * declaration, identified once acknowledged, monitoring in the cool-down,
- * resolved.
+ * declaration, monitoring in the cool-down, resolved at the end.
  */
 export function trackPublicStatus(state: IncidentState, sideTasks: SideTasks): void {
   const wanted = PUBLIC_STATUS_OF[state.status];
@@ -65,6 +64,9 @@ export function wirePublicStatus(state: IncidentState, sideTasks: SideTasks, pub
         requireText('message', request.message);
         if (request.status !== undefined && !(PUBLIC_STATUSES as readonly string[]).includes(request.status)) {
           throw invalidRequest(`body.status is ${JSON.stringify(request.status)}, expected one of ${PUBLIC_STATUSES.join(', ')}`, 'body.status');
+        }
+        if (request.status === 'resolved' && !state.resolutionRequested) {
+          throw invalidTransition(state, 'the public status becomes resolved when the incident is resolved; use POST /incidents/:id/resolve');
         }
         if (request.title !== undefined && (request.title.trim() === '' || request.title.length > MAX_PUBLIC_TITLE)) {
           throw invalidRequest(`body.title must be non-blank text of at most ${MAX_PUBLIC_TITLE} characters`, 'body.title');

@@ -188,6 +188,17 @@ describe('deliverPage failures', () => {
     expect(error.message).not.toContain(PHONE.slice(1));
   });
 
+  it('refuses to send unsigned when the signing key is missing', async () => {
+    const run = runActivity((request: PageRequest) => deliverPage(deps('2026-11-10T10:00:00Z', { OLD_HOOK_KEY: 'old' }), request), page);
+
+    await expect(run).rejects.toMatchObject({
+      type: 'ConfigurationMissing',
+      message: 'HOOK_KEY is not set in the worker environment',
+      details: [{ channel: 'webhook' }],
+    });
+    expect(provider.requests).toEqual([]);
+  });
+
   it('rejects a channel the contact does not have', async () => {
     const run = runActivity((request: PageRequest) => deliverPage(deps('2026-11-03T10:00:00Z'), request), { ...page, channelIndex: 2 });
 

@@ -146,6 +146,10 @@ describe('public status page end to end', () => {
       return current.timeline.some((entry) => entry.type === 'status-update') ? current : undefined;
     }, 'the first status update');
 
+    const early = await api('POST', `/incidents/${id}/status-updates`, { status: 'resolved', message: 'All fine now.' });
+    expect(early.status).toBe(409);
+    expect(early.body['message']).toContain('use POST /incidents/:id/resolve');
+
     const posted = await api('POST', `/incidents/${id}/status-updates`, {
       status: 'identified',
       title: 'Requests to the BARQ API fail',

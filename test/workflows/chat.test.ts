@@ -45,10 +45,9 @@ describe('incident chat', () => {
         'engineering:chat-engineering',
         `open:${incidentId}`,
         'status-updates:chat-status-1',
-        'status-updates:chat-status-2',
         'incident-response:chat-status-1',
         'incident-channel:chat-channel-status-1',
-        'status-updates:chat-status-3',
+        'status-updates:chat-status-2',
         'incident-response:chat-status-2',
         'incident-channel:chat-channel-status-2',
       ]);
