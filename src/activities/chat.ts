@@ -5,7 +5,7 @@ import type { AxiosInstance } from 'axios';
 import type { Config } from '../config/schema.js';
 import type { ChatRoom, PageRequest } from '../shared/incident.js';
 import { onCallAt } from './oncall.js';
-import { incidentLinks, pageText, pageTitle } from './page-text.js';
+import { chatText, incidentLinks, pageTitle } from './page-text.js';
 import { translateDeliveryError } from './providers/delivery-errors.js';
 import type { OutgoingMessage } from './providers/message.js';
 import {
@@ -127,7 +127,7 @@ function chatMessage(config: Config, request: PageRequest, idempotencyKey: strin
     incidentId: request.incidentId,
     severity: request.severity,
     title: pageTitle(request),
-    text: pageText(request, links),
+    text: chatText(request, links),
     links,
     event: 'notify',
   };

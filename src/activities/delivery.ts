@@ -49,6 +49,8 @@ interface Recipient {
   contact: { id: string; name: string };
   channels: readonly ChannelConfig[];
   personId?: string;
+  /** True when the person was resolved from a rotation. */
+  onCall?: boolean;
 }
 
 /** PagerDuty events that mirror the incident's state. */
@@ -105,6 +107,7 @@ export async function deliverPage(deps: DeliveryDeps, request: PageRequest): Pro
       channelIndex,
       channelCount: recipient.channels.length,
       ...(recipient.personId === undefined ? {} : { personId: recipient.personId }),
+      ...(recipient.onCall === true ? { onCall: true } : {}),
     };
   } catch (error) {
     const failure = withChannel(error, channel.kind, recipient.channels.length);
@@ -182,7 +185,7 @@ function resolveRecipient(deps: DeliveryDeps, contactId: string): Recipient {
       throw ApplicationFailure.create({ type: 'UnknownRotation', nonRetryable: true, message: `contact ${contactId} names rotation ${contact.rotation}, which oncall.rotations lacks` });
     }
     const shift = onCallAt(rotation, deps.now?.() ?? new Date());
-    return personRecipient(deps, contactId, shift.personId);
+    return { ...personRecipient(deps, contactId, shift.personId), onCall: true };
   }
   throw ApplicationFailure.create({ type: 'ConfigurationMissing', nonRetryable: true, message: `contact ${contactId} has no webhook, channels, person or rotation` });
 }

@@ -47,6 +47,19 @@ export function pageText(request: PageRequest, links: IncidentLinks): string {
   ].join('\n');
 }
 
+/** Builds the text of a chat post: what happened first, then the same facts as a page. */
+export function chatText(request: PageRequest, links: IncidentLinks): string {
+  const due = request.stageDueAt === undefined ? '' : `, due ${formatTime(request.stageDueAt)}`;
+  return [
+    request.reason,
+    `Affected: ${request.service}`,
+    `Severity: ${request.severity} (${IMPACT[request.severity]})`,
+    `Stage: ${request.stage}${due}`,
+    `Incident: ${links.incident}`,
+    `Temporal UI: ${links.temporalUi}`,
+  ].join('\n');
+}
+
 /** Builds the short text of an SMS: title, stage deadline and the incident link. */
 export function smsText(request: PageRequest, links: IncidentLinks): string {
   const due = request.stageDueAt === undefined ? '' : ` Due ${formatTime(request.stageDueAt)}.`;

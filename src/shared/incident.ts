@@ -350,6 +350,8 @@ export interface DeliveryResult extends PageResult {
   channelCount: number;
   /** Person on call when the contact is a rotation, or the contact's person. */
   personId?: string;
+  /** True when `personId` was on call in a rotation at paging time. */
+  onCall?: boolean;
 }
 
 /** The runbook's chat rooms, and the incident's own channel. */

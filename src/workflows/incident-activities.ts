@@ -92,7 +92,7 @@ export async function sendPage(state: IncidentState, contactId: string, step: st
   page.channelIndex = result.channelIndex;
   if (result.personId !== undefined) page.personId = result.personId;
   const note = result.duplicate ? ' (receiver had it already)' : '';
-  const person = result.personId === undefined ? '' : ` (on call: ${result.personId})`;
+  const person = result.personId === undefined ? '' : result.onCall === true ? ` (on call: ${result.personId})` : ` (${result.personId})`;
   state.record({ type: 'page-sent', contactId, message: `paged ${contactId}${person} via ${result.channel}: ${reason}${note}` });
   if (step.startsWith('escalation-')) state.completeTask('notify-primary', 'system', `${contactId} paged`);
 }

@@ -65,7 +65,7 @@ export function announceResolutionInChat(state: IncidentState, sideTasks: SideTa
 function postStatus(state: IncidentState, sideTasks: SideTasks, status: IncidentStatus): void {
   state.chatStatus = status;
   state.stepCounters.chat += 1;
-  const text = `incident ${STATUS_TEXT[status] ?? status}`;
+  const text = statusText(state, status);
   post(state, sideTasks, 'incident-response', `chat-status-${state.stepCounters.chat}`, text);
   post(state, sideTasks, 'incident-channel', `chat-channel-status-${state.stepCounters.chat}`, text);
 }
@@ -89,6 +89,15 @@ function post(state: IncidentState, sideTasks: SideTasks, room: ChatRoom, step: 
     }
   });
   sideTasks.push(state.chatChain);
+}
+
+/** Says what changed and who changed it, such as "resolved by alice (rollback): rolled back". */
+function statusText(state: IncidentState, status: IncidentStatus): string {
+  if (status === 'acknowledged' && state.acknowledgedBy !== undefined) return `incident acknowledged by ${state.acknowledgedBy}`;
+  if (status === 'resolved' && state.resolvedBy !== undefined) {
+    return `incident resolved by ${state.resolvedBy} (${state.resolutionType ?? 'other'}): ${state.resolutionSummary ?? ''}`;
+  }
+  return `incident ${STATUS_TEXT[status] ?? status}`;
 }
 
 function requestFor(state: IncidentState, step: string, reason: string): PageRequest {

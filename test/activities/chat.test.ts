@@ -105,6 +105,7 @@ describe('postChatMessage', () => {
     expect(result).toEqual({ posted: true, destination: '#incident-response' });
     expect(slack.requests[0]?.body).toMatchObject({ channel: '#incident-response' });
     expect(JSON.stringify(slack.requests[0]?.body)).toContain('Severity: P0 (critical)');
+    expect(JSON.stringify(slack.requests[0]?.body)).not.toContain('Why you get this');
   });
 
   it('posts to the development inbox by default', async () => {

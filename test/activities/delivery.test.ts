@@ -93,7 +93,7 @@ describe('deliverPage through a rotation', () => {
     const second = await runActivity((request: PageRequest) => deliverPage(deps('2026-11-09T05:59:59Z'), request), page);
     const third = await runActivity((request: PageRequest) => deliverPage(deps('2026-11-09T06:00:00Z'), request), page);
 
-    expect(first).toMatchObject({ personId: 'amira', channel: 'pagerduty', channelCount: 2 });
+    expect(first).toMatchObject({ personId: 'amira', onCall: true, channel: 'pagerduty', channelCount: 2 });
     expect(second).toMatchObject({ personId: 'amira' });
     expect(third).toMatchObject({ personId: 'omar', channel: 'webhook', channelCount: 1 });
   });

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 
 import type { Activities } from '../../src/activities/index.js';
 import { followUpViewQuery } from '../../src/workflows/post-incident-follow-up.js';
+import type { ChatPostRequest } from '../../src/activities/chat.js';
 import type { StatusUpdateRequest } from '../../src/activities/status-page.js';
 import type { CheckResult, PageRequest } from '../../src/shared/incident.js';
 
@@ -28,6 +29,7 @@ export function fakeActivities(now: () => Promise<number>, overrides: Partial<Ac
   const checks: string[] = [];
   /** Chat posts as `room:step`, and `open:<incident>` for each incident channel. */
   const chats: string[] = [];
+  const chatRequests: ChatPostRequest[] = [];
   const passed = (checkId: string, kind: CheckResult['kind']): CheckResult => ({
     checkId,
     kind,
@@ -84,6 +86,7 @@ export function fakeActivities(now: () => Promise<number>, overrides: Partial<Ac
     mirrorToPagerDuty: notFaked('mirrorToPagerDuty'),
     postChatMessage: async (request) => {
       chats.push(`${request.room}:${request.step}`);
+      chatRequests.push(request);
       return { posted: true, destination: request.room };
     },
     openIncidentChannel: async (request) => {
@@ -97,7 +100,7 @@ export function fakeActivities(now: () => Promise<number>, overrides: Partial<Ac
   const stepsFor = (incidentId: string) =>
     pages.filter((page) => page.incidentId === incidentId).map((page) => `${page.step}:${page.contactId}`);
 
-  return { activities, pages, statusUpdates, checks, chats, stepsFor };
+  return { activities, pages, statusUpdates, checks, chats, chatRequests, stepsFor };
 }
 
 /**

@@ -51,6 +51,8 @@ describe('incident chat', () => {
         'incident-response:chat-status-2',
         'incident-channel:chat-channel-status-2',
       ]);
+      const posted = fakes.chatRequests.filter((request) => request.room === 'incident-response').map((request) => request.reason);
+      expect(posted).toEqual(['P0 incident declared', 'incident acknowledged by alice', 'incident resolved by alice (hotfix): fixed']);
       expect(final.timeline.find((entry) => entry.type === 'chat-message')?.message).toBe(
         `incident channel inc-${incidentId} opened, 0 responders invited`,
       );
