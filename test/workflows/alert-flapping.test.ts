@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { Activities } from '../../src/activities/index.js';
 import { type AlertOccurrence, type IncidentView, type Severity } from '../../src/shared/incident.js';
@@ -23,11 +23,14 @@ import { declareIncident, minutesAfter, terminateLeftovers, timedPages } from '.
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 
-beforeAll(async () => {
+// A server per test: a test that stops its worker while an activity is in
+// flight makes the shared server's later sleeps run in real time, which
+// stalled this file in CI.
+beforeEach(async () => {
   ({ env, bundle } = await startTimeSkippingServer());
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await env?.teardown();
 });
 
