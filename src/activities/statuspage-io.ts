@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios';
 
 import { DownstreamUnavailableError } from './http-errors.js';
+import { retryAfterMs } from './providers/delivery-errors.js';
 
 /**
  * Adapter for the Atlassian Statuspage REST API (v1). The calls must run
@@ -321,19 +322,14 @@ function rejectionHint(status: number): string {
 
 /**
  * Parses a Retry-After header, given as delay seconds or as an HTTP date,
- * into milliseconds. Returns undefined for a missing or unparsable value and
- * for a delay of zero or a past date, so the retry policy decides instead.
+ * into milliseconds, capped at 10 minutes. Returns undefined for a missing or
+ * unparsable value and for a delay of zero or a past date, so the retry
+ * policy decides instead.
  */
 export function parseRetryAfter(header: unknown, nowMs: number = Date.now()): number | undefined {
-  if (typeof header !== 'string' || header.trim() === '') return undefined;
-  const text = header.trim();
-  if (/^\d+$/.test(text)) {
-    const seconds = Number(text);
-    return seconds > 0 ? seconds * 1000 : undefined;
-  }
-  const dateMs = Date.parse(text);
-  if (Number.isNaN(dateMs) || dateMs <= nowMs) return undefined;
-  return dateMs - nowMs;
+  if (typeof header !== 'string') return undefined;
+  const delay = retryAfterMs({ 'retry-after': header }, nowMs);
+  return delay === undefined || delay === 0 ? undefined : delay;
 }
 
 // ---------------------------------------------------------------------------

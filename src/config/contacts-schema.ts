@@ -1,11 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-const Identifier = Type.String({
-  pattern: '^[a-z][a-z0-9-]{0,62}$',
-  description: 'a lower-case ID of letters, digits and hyphens, starting with a letter',
-});
+import { Duration, HttpUrl, Identifier } from './common-schema.js';
 
-const HttpUrl = Type.String({ pattern: '^https?://[^\\s]+$', description: 'an http:// or https:// URL' });
 
 const EnvName = Type.String({
   pattern: '^[A-Z][A-Z0-9_]{0,127}$',
@@ -126,9 +122,9 @@ export const DeliverySchema = Type.Object(
     /** Attempts on one channel before the next channel is tried. */
     attemptsPerChannel: Type.Integer({ minimum: 1, maximum: 10 }),
     /** Wait after all channels failed before the first is tried again. */
-    roundPause: Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$', description: 'a duration such as 30s or 1m' }),
+    roundPause: Duration,
     /** Time after which a page that never got through is given up and flagged. */
-    giveUpAfter: Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$', description: 'a duration such as 30m or 1h' }),
+    giveUpAfter: Duration,
   },
   { additionalProperties: false },
 );

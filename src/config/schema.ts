@@ -1,24 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 import { TASK_ACTIONS } from '../shared/incident.js';
+import { Duration, HttpUrl, Identifier } from './common-schema.js';
 import { ChatSchema, ContactSchema, DeliverySchema, PersonSchema, ProvidersSchema } from './contacts-schema.js';
 import { KubernetesSection } from './kubernetes-schema.js';
 import { OncallSection } from './oncall-schema.js';
 
-const Duration = Type.String({
-  pattern: '^[0-9]+(ms|s|m|h|d)$',
-  description: 'a duration such as 30s, 5m, 1h or 3d',
-});
-
-const Identifier = Type.String({
-  pattern: '^[a-z][a-z0-9-]{0,62}$',
-  description: 'a lower-case ID of letters, digits and hyphens, starting with a letter',
-});
-
-const HttpUrl = Type.String({
-  pattern: '^https?://[^\\s]+$',
-  description: 'an http:// or https:// URL',
-});
 
 const SeverityName = Type.Union([Type.Literal('P0'), Type.Literal('P1'), Type.Literal('P2'), Type.Literal('P3')], {
   description: 'one of P0, P1, P2, P3',

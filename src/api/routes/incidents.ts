@@ -14,21 +14,12 @@ import {
 } from '../../workflows/incident-messages.js';
 import { ApiError } from '../errors.js';
 import type { IncidentService } from '../incident-service.js';
-
-const IncidentParams = Type.Object({
-  id: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,200}$' }),
-});
+import { CommandHeaders, IncidentId, IncidentParams, Text } from './schemas.js';
 
 const TaskParams = Type.Object({
-  id: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,200}$' }),
+  id: IncidentId,
   taskId: Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$' }),
 });
-
-const CommandHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-});
-
-const Text = Type.String({ minLength: 1, maxLength: 4000 });
 
 /** A string that must be one of `values`; Ajv then names every allowed value in its error. */
 function StringEnum<const Values extends readonly string[]>(values: Values): TUnsafe<Values[number]> {

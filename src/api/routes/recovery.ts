@@ -6,16 +6,12 @@ import type { Config } from '../../config/schema.js';
 import { approveRecoveryUpdate, rejectRecoveryUpdate, requestRecoveryUpdate } from '../../workflows/incident-messages.js';
 import { ApiError } from '../errors.js';
 import type { IncidentService } from '../incident-service.js';
+import { CommandHeaders, IncidentId, IncidentParams, Text } from './schemas.js';
 
-const IncidentParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,200}$' }) });
 const RequestParams = Type.Object({
-  id: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,200}$' }),
+  id: IncidentId,
   requestId: Type.String({ pattern: '^r[0-9]{1,6}$' }),
 });
-const CommandHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-});
-const Text = Type.String({ minLength: 1, maxLength: 4000 });
 
 export const RecoveryBodies = {
   request: Type.Object(

@@ -5,16 +5,13 @@ import { PUBLIC_STATUSES } from '../../shared/incident.js';
 import { postStatusUpdate } from '../../workflows/incident-messages.js';
 import type { IncidentService } from '../incident-service.js';
 import type { StatusPageModelSource } from '../status-page-model.js';
+import { CommandHeaders, IncidentParams, Text } from './schemas.js';
 import { renderStatusPageHtml, statusPageJson } from '../status-page-render.js';
 
-const IncidentParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,200}$' }) });
-const CommandHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-});
 
 export const StatusUpdateBody = Type.Object(
   {
-    message: Type.String({ minLength: 1, maxLength: 4000 }),
+    message: Text,
     status: Type.Optional(Type.Unsafe<(typeof PUBLIC_STATUSES)[number]>({ type: 'string', enum: [...PUBLIC_STATUSES] })),
     title: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
   },
