@@ -71,7 +71,7 @@ export const ContactSchema = Type.Object(
     name: Type.String({ minLength: 1 }),
     webhook: Type.Optional(Type.Union([Type.Literal('dev-inbox'), HttpUrl], { description: 'dev-inbox or an http(s) URL' })),
     channels: Type.Optional(Type.Array(ChannelSchema, { minItems: 1 })),
-    /** An `oncall.rotations` ID: the page goes to whoever is on call at that moment, through their channels. */
+    /** An `oncall.rotations` ID: the page goes to the person on call at that moment, through their channels. */
     rotation: Type.Optional(Identifier),
     /** A person ID: the page goes through that person's channels. */
     person: Type.Optional(Identifier),
@@ -79,7 +79,7 @@ export const ContactSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** Where the providers' APIs live; their secrets come from the environment. */
+/** Provider API addresses. Their secrets come from the environment. */
 export const ProvidersSchema = Type.Object(
   {
     /** Slack Web API; the bot token comes from SLACK_BOT_TOKEN. */
@@ -116,7 +116,7 @@ export const ChatSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** How page delivery retries and falls back. */
+/** Retry and fallback settings of page delivery. */
 export const DeliverySchema = Type.Object(
   {
     /** Attempts on one channel before the next channel is tried. */

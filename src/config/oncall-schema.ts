@@ -160,8 +160,8 @@ export function matchLocalTime(timeZone: string, local: LocalDateTimeParts): Loc
   // For a skipped time luxon 3.7 uses the offset in force before the clock
   // change, so the fields come out later than requested. The gap tests in
   // test/activities/oncall.test.ts pin this behaviour.
-  const kept = candidate.day === local.day && candidate.hour === local.hour && candidate.minute === local.minute;
-  if (!kept) return { kind: 'gap', instant: candidate.toJSDate() };
+  const unchanged = candidate.day === local.day && candidate.hour === local.hour && candidate.minute === local.minute;
+  if (!unchanged) return { kind: 'gap', instant: candidate.toJSDate() };
 
   const occurrences = candidate
     .getPossibleOffsets()
@@ -181,9 +181,9 @@ export function formatLocal(local: LocalDateTimeParts): string {
 /**
  * Checks what the schema cannot: unique rotation IDs, known time zones and
  * people, valid dates, a start on the hand-off weekday, and overrides that
- * start at or after the first hand-off and end after they start. The first
- * hand-off and each override's from and to must occur exactly once in the
- * zone. Later weekly hand-offs in a clock change follow the rule of `onCallAt`
+ * start at or after the first hand-off and end after they start. A first
+ * hand-off or an override's from or to that falls in a skipped or repeated
+ * hour is rejected. Later weekly hand-offs in a clock change follow the rule of `onCallAt`
  * in src/activities/oncall.ts. Throws ConfigError naming the first bad key.
  */
 export function checkOncall(section: OncallConfig, personIds: ReadonlySet<string>, source: string): void {

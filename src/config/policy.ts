@@ -64,7 +64,7 @@ export function severityPolicy(config: Config, severity: Severity): SeverityPoli
   };
 }
 
-/** The recovery catalogue as an incident carries it; checks stay IDs with their kind. */
+/** Builds the recovery catalogue an incident carries. Checks stay IDs with their kind. */
 export function recoveryPolicy(config: Config): RecoveryPolicy | undefined {
   const { recovery } = config;
   if (recovery === undefined) return undefined;

@@ -197,7 +197,7 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    /** Who may send commands. Tokens in BARQ_API_TOKEN are accepted as well. */
+    /** Engineers allowed to send commands. Tokens in BARQ_API_TOKEN are accepted as well. */
     auth: Type.Optional(
       Type.Object(
         { engineers: Type.Array(Engineer), trustedProxy: Type.Optional(TrustedProxy) },

@@ -98,7 +98,7 @@ export const DEFAULT_PUBLIC_MESSAGE: Record<PublicStatus, string> = {
   resolved: 'The service is operating normally again.',
 };
 
-/** What a task's action found, kept small enough for workflow history. */
+/** The result of a task's action, kept small enough for workflow history. */
 export interface Finding {
   taskId: string;
   action: TaskAction;

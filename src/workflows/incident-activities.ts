@@ -92,7 +92,8 @@ export async function sendPage(state: IncidentState, contactId: string, step: st
   page.channelIndex = result.channelIndex;
   if (result.personId !== undefined) page.personId = result.personId;
   const note = result.duplicate ? ' (receiver had it already)' : '';
-  const person = result.personId === undefined ? '' : result.onCall === true ? ` (on call: ${result.personId})` : ` (${result.personId})`;
+  let person = '';
+  if (result.personId !== undefined) person = result.onCall === true ? ` (on call: ${result.personId})` : ` (${result.personId})`;
   state.record({ type: 'page-sent', contactId, message: `paged ${contactId}${person} via ${result.channel}: ${reason}${note}` });
   if (step.startsWith('escalation-')) state.completeTask('notify-primary', 'system', `${contactId} paged`);
 }
@@ -211,7 +212,7 @@ function formatDelay(ms: number): string {
   return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.ceil(ms / 1000)}s`;
 }
 
-/** The current stage's deadline, for the page text. */
+/** Returns the current stage's deadline for the page text, unless the stage is met. */
 function stageDeadline(state: IncidentState): { stageDueAt?: string } {
   const deadline = state.deadlines.find((candidate) => candidate.stageId === state.currentStage);
   return deadline === undefined || deadline.metAt !== undefined ? {} : { stageDueAt: deadline.dueAt };

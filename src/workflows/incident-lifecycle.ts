@@ -125,8 +125,8 @@ export async function runIncident(severity: Severity, input: IncidentInput): Pro
   }
 
   // A recovery step under way finishes first, so the verification checks
-  // see the service after it. Awaited only then: a condition that already
-  // holds still defers the checks to a later activation, which recorded
+  // see the service after it. Awaited only then: a condition that is already
+  // true still defers the checks to a later activation, which recorded
   // histories did not do.
   if (recoveryInFlight(state)) await condition(() => !recoveryInFlight(state));
   await runChecks(state, 'verification');

@@ -32,12 +32,12 @@ const MAX_PUBLIC_TITLE = 255;
  * declaration, monitoring in the cool-down, resolved at the end.
  */
 export function trackPublicStatus(state: IncidentState, sideTasks: SideTasks): void {
-  const wanted = PUBLIC_STATUS_OF[state.status];
+  const expected = PUBLIC_STATUS_OF[state.status];
   // Compared with the workflow's own last update, so an engineer's update
   // (which may state "identified" while the incident is open) is not undone.
   const lastOwn = state.publicUpdates.filter((update) => update.by === undefined).at(-1);
-  if (wanted === undefined || lastOwn?.status === wanted) return;
-  addPublicUpdate(state, sideTasks, { at: new Date().toISOString(), status: wanted, message: DEFAULT_PUBLIC_MESSAGE[wanted] });
+  if (expected === undefined || lastOwn?.status === expected) return;
+  addPublicUpdate(state, sideTasks, { at: new Date().toISOString(), status: expected, message: DEFAULT_PUBLIC_MESSAGE[expected] });
 }
 
 /** Publishes the `resolved` update while the incident resolves, before its run is marked resolved. */

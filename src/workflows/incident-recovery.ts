@@ -197,7 +197,7 @@ export function recoveryInFlight(state: IncidentState): boolean {
 /**
  * Waits for the approval if the step needs one, escalates once when it does
  * not come in time, then runs the step and its verification checks. An
- * approval is never assumed: a step nobody approves waits until the
+ * approval is never assumed: an unapproved step waits until the
  * incident is resolved, which cancels it.
  */
 async function followRecovery(state: IncidentState, sideTasks: SideTasks, record: RecoveryRecord, publish: () => void): Promise<void> {

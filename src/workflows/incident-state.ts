@@ -77,7 +77,7 @@ export class IncidentState {
   readonly verificationChecks: CheckResult[] = [];
   /** Requested recovery steps, carried across severity changes. */
   readonly recoveries: RecoveryRecord[];
-  /** What the tasks' actions found, carried across severity changes. */
+  /** Results of the tasks' actions, carried across severity changes. */
   readonly findings: Finding[];
   /** Public status updates, carried across severity changes. */
   readonly publicUpdates: PublicStatusUpdate[];

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { INVALID_REQUEST, INVALID_TRANSITION } from '../shared/incident.js';
 import type { IncidentState } from './incident-state.js';
 
-/** Longest note, reason or summary an engineer command may carry. */
+/** Maximum length of a note, reason or summary in an engineer command. */
 const MAX_TEXT = 4000;
 
 /*

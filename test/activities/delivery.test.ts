@@ -39,7 +39,7 @@ const page: PageRequest = {
   reason: 'declared',
 };
 
-/** A rotation of two people in Riyadh, handing over on Mondays at 09:00 local time (06:00 UTC). */
+/** Builds a rotation of three people in Riyadh, handing over on Mondays at 09:00 local time (06:00 UTC). */
 function rotationConfig(): Config {
   return testConfig((draft) => {
     draft.people = [

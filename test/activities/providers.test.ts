@@ -30,7 +30,7 @@ import {
 } from '../../src/activities/providers/slack.js';
 import { TEAMS_WEBHOOK, sendTeamsWebhook } from '../../src/activities/providers/teams.js';
 import { TWILIO, sendTwilioSms, type TwilioAccount } from '../../src/activities/providers/twilio.js';
-import { ProviderReceiver, refusedUrl } from '../helpers/provider-receiver.js';
+import { ProviderReceiver, closedPortUrl } from '../helpers/provider-receiver.js';
 
 const server = new ProviderReceiver();
 const http = axios.create();
@@ -187,7 +187,7 @@ describe.each(senders)('$name error mapping', (sender) => {
   });
 
   it('retries a refused connection', async () => {
-    const nowhere = await refusedUrl();
+    const nowhere = await closedPortUrl();
 
     const failure = await failureOf(() => sender.send(nowhere));
 

@@ -40,7 +40,7 @@ beforeAll(async () => {
     draft.temporal.namespace = env.namespace ?? 'default';
     draft.delivery = { attemptsPerChannel: 3, roundPause: '1m', giveUpAfter: '30m' };
     for (const contact of draft.contacts) contact.webhook = `${pager.url}/pages/${contact.id}`;
-    // The manager's first channel is a port nobody listens on, so pages fall back to the second.
+    // The manager's first channel is a closed port, so pages fall back to the second.
     const manager = draft.contacts.find((contact) => contact.id === 'engineering-manager');
     if (manager !== undefined) {
       delete manager.webhook;
@@ -192,8 +192,8 @@ describe('public status page end to end', () => {
 
 describe('worker killed while paging', () => {
   it('delivers the page exactly once', async () => {
-    // A receiver that holds the first request open and answers repeats of a
-    // key it has seen as duplicates, as a pager that deduplicates does.
+    // A receiver that leaves the first request open and replies to a repeated
+    // key with `duplicate: true`, as a pager that deduplicates does.
     const seen = new Set<string>();
     const requests: string[] = [];
     let firstArrived: () => void = () => undefined;
@@ -207,7 +207,7 @@ describe('worker killed while paging', () => {
       if (!seen.has(key)) {
         seen.add(key);
         firstArrived();
-        return; // Never answered: the worker dies while it waits.
+        return; // No reply: the worker is killed while it waits.
       }
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ duplicate: true }));
     });

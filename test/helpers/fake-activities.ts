@@ -12,7 +12,7 @@ export interface RecordedPage extends PageRequest {
   receivedAtMs: number;
 }
 
-/** An activity that fails at once, as one whose system is not configured does. */
+/** Creates an activity that fails at once, as one whose system is not configured does. */
 export function notFaked(name: string): () => Promise<never> {
   return async () => {
     throw ApplicationFailure.create({ type: 'ConfigurationMissing', nonRetryable: true, message: `no fake for ${name} in this test` });

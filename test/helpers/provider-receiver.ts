@@ -86,7 +86,7 @@ export class ProviderReceiver {
  * Returns a loopback URL where nothing listens: a server takes a free port
  * and closes it again, so a request there is refused.
  */
-export async function refusedUrl(): Promise<string> {
+export async function closedPortUrl(): Promise<string> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

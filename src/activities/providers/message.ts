@@ -40,7 +40,7 @@ export const PROVIDER_REQUEST_TIMEOUT_MS = 10_000;
 export function truncateText(text: string, maxLength: number): string {
   if (text.length <= maxLength) return text;
 
-  let kept = text.slice(0, Math.max(0, maxLength - 1));
-  if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1);
-  return `${kept}…`;
+  let head = text.slice(0, Math.max(0, maxLength - 1));
+  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
+  return `${head}…`;
 }
