@@ -8,6 +8,7 @@ import { durationToMs } from '../shared/duration.js';
 
 import { ConfigError, WHOLE_FILE } from './errors.js';
 import { checkOncall } from './oncall-schema.js';
+import type { IntegrationAuthConfig } from './alerts-schema.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { KUBERNETES_TASK_ACTIONS, ROLES } from '../shared/incident.js';
 
@@ -259,6 +260,45 @@ function checkReferences(config: Config, source: string): void {
 
   config.followUp.stakeholders.forEach((id, index) => requireContact(`followUp.stakeholders.${index}`, id));
   config.followUp.escalateTo.forEach((id, index) => requireContact(`followUp.escalateTo.${index}`, id));
+  checkIngestion(config, source);
+}
+
+/** Fields each kind of integration credential needs, besides `kind`. */
+const AUTH_FIELDS: Record<IntegrationAuthConfig['kind'], Array<keyof IntegrationAuthConfig>> = {
+  bearer: ['tokenEnv'],
+  basic: ['usernameEnv', 'passwordEnv'],
+  hmac: ['secretEnv', 'signatureHeader'],
+  'routing-key': ['keyEnv'],
+};
+const OPTIONAL_AUTH_FIELDS: Partial<Record<IntegrationAuthConfig['kind'], Array<keyof IntegrationAuthConfig>>> = {
+  hmac: ['timestampHeader', 'maxAge'],
+};
+
+/** Each integration's credentials have the fields of their kind, and maintenance limits fit together. */
+function checkIngestion(config: Config, source: string): void {
+  for (const [name, integration] of Object.entries(config.alerts.integrations)) {
+    const auth = integration?.auth;
+    if (auth === undefined) continue;
+    const key = `alerts.integrations.${name}.auth`;
+    if (auth.kind === 'routing-key' && name !== 'pagerduty') {
+      throw new ConfigError(`${key}.kind`, auth.kind, 'bearer, basic or hmac (routing-key is for pagerduty only)', source);
+    }
+    const needed = AUTH_FIELDS[auth.kind];
+    const allowed = new Set<string>(['kind', ...needed, ...(OPTIONAL_AUTH_FIELDS[auth.kind] ?? [])]);
+    for (const field of needed) {
+      if (auth[field] === undefined) throw new ConfigError(`${key}.${field}`, undefined, `a value, which auth of kind ${auth.kind} needs`, source);
+    }
+    for (const field of Object.keys(auth)) {
+      if (!allowed.has(field)) {
+        throw new ConfigError(`${key}.${field}`, auth[field as keyof IntegrationAuthConfig], `no ${field} for auth of kind ${auth.kind}`, source);
+      }
+    }
+  }
+
+  const { maxDuration, remindBefore } = config.maintenance;
+  if (durationToMs(remindBefore) >= durationToMs(maxDuration)) {
+    throw new ConfigError('maintenance.remindBefore', remindBefore, `a duration shorter than maintenance.maxDuration (${maxDuration})`, source);
+  }
 }
 
 /** Recovery steps name known checks and deployments, and a scale step its limit. */

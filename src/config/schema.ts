@@ -1,15 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 import { TASK_ACTIONS } from '../shared/incident.js';
+import { AlertsSection, MaintenanceSection } from './alerts-schema.js';
 import { Duration, HttpUrl, Identifier } from './common-schema.js';
 import { ChatSchema, ContactSchema, DeliverySchema, PersonSchema, ProvidersSchema } from './contacts-schema.js';
 import { KubernetesSection } from './kubernetes-schema.js';
 import { OncallSection } from './oncall-schema.js';
-
-
-const SeverityName = Type.Union([Type.Literal('P0'), Type.Literal('P1'), Type.Literal('P2'), Type.Literal('P3')], {
-  description: 'one of P0, P1, P2, P3',
-});
 
 const ContactOrRole = Type.String({
   pattern: '^([a-z][a-z0-9-]{0,62}|role:(incident-commander|communications-lead))$',
@@ -268,16 +264,9 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    alerts: Type.Object({ cooldown: Duration }, { additionalProperties: false }),
+    alerts: AlertsSection,
+    maintenance: MaintenanceSection,
     tasks: Type.Array(Task, { minItems: 1 }),
-    severityMapping: Type.Object(
-      {
-        labels: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
-        values: Type.Record(Type.String(), SeverityName),
-        default: SeverityName,
-      },
-      { additionalProperties: false },
-    ),
     severities: Type.Object(
       { P0: SeverityPolicy, P1: SeverityPolicy, P2: SeverityPolicy, P3: SeverityPolicy },
       { additionalProperties: false },

@@ -174,10 +174,19 @@ export interface SeverityPolicy {
   followUp: FollowUpPolicy;
 }
 
-/** The part of an alert kept in workflow history, trimmed to fixed sizes. */
+/** Integrations that send alerts, each with its own webhook route and payload format. */
+export const ALERT_SOURCES = ['alertmanager', 'grafana', 'azure-monitor', 'pagerduty', 'json'] as const;
+export type AlertSource = (typeof ALERT_SOURCES)[number];
+
+/**
+ * The part of an alert kept in workflow history. Every field is trimmed to
+ * the sizes in `src/api/sources/snapshot.ts`, so a snapshot stays under
+ * 16 KiB whatever the payload held.
+ */
 export interface AlertSnapshot {
-  source: 'alertmanager';
+  source: AlertSource;
   status: 'firing' | 'resolved';
+  /** Who sent it: the Alertmanager or Grafana receiver, the Azure alert rule, the PagerDuty event source. */
   receiver: string;
   groupLabels: Record<string, string>;
   commonLabels: Record<string, string>;
@@ -185,13 +194,27 @@ export interface AlertSnapshot {
   externalUrl: string;
   alertCount: number;
   firingCount: number;
+  /** Per-alert identities: Alertmanager fingerprints, the Azure alert ID. */
   fingerprints: string[];
+  /** Resources the alert is about (Azure `alertTargetIDs`); absent for sources without them. */
+  targets?: string[];
+  /** True when labels, annotations or lists were cut to fit the snapshot's limits. */
+  trimmed?: boolean;
+}
+
+/** A maintenance window that matched the alert which declared the incident. */
+export interface MaintenanceHold {
+  windowId: string;
+  /** ISO 8601 end of the window; pages resume then if the incident is still open. */
+  endsAt: string;
+  reason: string;
+  author: string;
 }
 
 export interface IncidentInput {
   /** Equals the workflow ID. */
   incidentId: string;
-  source: 'alertmanager';
+  source: AlertSource;
   /** The source's grouping key, trimmed. */
   dedupKey: string;
   service: string;
@@ -201,6 +224,8 @@ export interface IncidentInput {
   declaredAt: string;
   policy: SeverityPolicy;
   alert: AlertSnapshot;
+  /** Present when the declaring alert matched a maintenance window: nobody is paged until it ends. */
+  maintenance?: MaintenanceHold;
   /** State carried from the previous severity's run after a severity change. */
   carried?: CarriedState;
 }
@@ -241,6 +266,12 @@ export interface AlertOccurrence {
   receivedAt: string;
   alertCount: number;
   firingCount: number;
+}
+
+export interface MaintenanceEnded {
+  windowId: string;
+  /** Engineer who ended the window. */
+  actor: string;
 }
 
 /** Fields every engineer command carries. */
@@ -407,7 +438,9 @@ export type TimelineType =
   | 'recovery-cancelled'
   | 'finding'
   | 'finding-failed'
-  | 'chat-message';
+  | 'chat-message'
+  | 'maintenance'
+  | 'page-held';
 
 export interface TimelineEntry {
   at: string;
@@ -504,6 +537,8 @@ export interface IncidentView {
   alertStatus: 'firing' | 'resolved';
   /** End of the cool-down while the status is `resolved-pending`. */
   cooldownEndsAt?: string;
+  /** The maintenance window holding this incident's pages, while it does. */
+  maintenance?: MaintenanceHold;
   /** True once the cool-down ended and a person must confirm the resolution. */
   confirmationRequested: boolean;
   severityHistory: SeverityChange[];
