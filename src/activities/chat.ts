@@ -104,7 +104,43 @@ export async function openIncidentChannel(deps: ChatDeps, request: OpenChannelRe
   return { opened: true, channelId, name, invited: users.length };
 }
 
-function destinationOf(config: Config, request: ChatPostRequest): string {
+/** A post about something other than an incident, such as a maintenance window's reminder. */
+export interface ChatNotice {
+  room: Exclude<ChatRoom, 'incident-channel'>;
+  /** Subject of the notice (a maintenance window ID); the links point at it. */
+  subjectId: string;
+  linkPath: string;
+  idempotencyKey: string;
+  title: string;
+  text: string;
+}
+
+/** Posts a notice to one of the runbook's rooms through `chat.provider`. */
+export async function postChatNotice(deps: ChatDeps, notice: ChatNotice): Promise<ChatPostResult> {
+  const { config } = deps;
+  if (config.chat.provider === 'none') return { posted: false };
+  const destination = destinationOf(config, { room: notice.room });
+  const links = incidentLinks(config, notice.subjectId);
+  const message: OutgoingMessage = {
+    idempotencyKey: notice.idempotencyKey,
+    incidentId: notice.subjectId,
+    // Providers colour a message by severity; a notice takes the calmest.
+    severity: 'P3',
+    title: notice.title,
+    text: notice.text,
+    links: { ...links, incident: new URL(notice.linkPath, config.api.publicUrl).toString() },
+    event: 'notify',
+  };
+  if (config.chat.provider === 'dev-inbox') {
+    await postToInbox(deps, notice.room, destination, message);
+  } else {
+    await postSlackMessage(deps.http, slackTarget(deps), destination, message);
+  }
+  log.info('chat notice posted', { subjectId: notice.subjectId, room: notice.room });
+  return { posted: true, destination };
+}
+
+function destinationOf(config: Config, request: Pick<ChatPostRequest, 'room' | 'channelId'>): string {
   switch (request.room) {
     case 'incident-response':
       return config.chat.incidentResponse;

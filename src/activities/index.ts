@@ -2,6 +2,7 @@ import type { AxiosInstance } from 'axios';
 
 import type { Config } from '../config/schema.js';
 import type { PageRequest } from '../shared/incident.js';
+import type { RemindMaintenanceRequest } from '../shared/maintenance.js';
 import { pingRedis, probeHttp, type CheckRequest } from './checks.js';
 import { runCommandCheck } from './command-checks.js';
 import {
@@ -26,6 +27,7 @@ import {
 } from './kubernetes.js';
 import { openIncidentChannel, postChatMessage, type ChatPostRequest, type OpenChannelRequest } from './chat.js';
 import { deliverPage, mirrorToPagerDuty, pageContact, type MirrorRequest } from './delivery.js';
+import { remindMaintenanceAuthor } from './maintenance.js';
 import { flushRedisAndWarmUp, inspectRedis, type FlushRedisRequest, type InspectRedisRequest } from './redis.js';
 import { checkDatabase, resetDatabaseSessions, restoreDatabase, summarizeConnections, type DatabaseRequest } from './sql-server.js';
 import { publishStatusUpdate, type StatusUpdateRequest } from './status-page.js';
@@ -53,6 +55,7 @@ export function createActivities(deps: ActivityDeps) {
     mirrorToPagerDuty: (request: MirrorRequest) => mirrorToPagerDuty(deps, request),
     postChatMessage: (request: ChatPostRequest) => postChatMessage(deps, request),
     openIncidentChannel: (request: OpenChannelRequest) => openIncidentChannel(deps, request),
+    remindMaintenanceAuthor: (request: RemindMaintenanceRequest) => remindMaintenanceAuthor(deps, request),
     publishStatusUpdate: (request: StatusUpdateRequest) => publishStatusUpdate(deps, request),
     inspectRedis: (request: InspectRedisRequest) => inspectRedis(deps, request),
     /** Destructive: run only after an engineer has approved the flush for this incident. */

@@ -59,6 +59,15 @@ export function failureMessage(error: unknown): string {
  */
 export async function sendPage(state: IncidentState, contactId: string, step: string, reason: string): Promise<void> {
   const { input } = state;
+  const hold = state.pagesHeld ? state.maintenance : undefined;
+  if (hold !== undefined) {
+    state.record({
+      type: 'page-held',
+      contactId,
+      message: `page to ${contactId} held by maintenance window ${hold.windowId} until ${hold.endsAt}: ${reason}`,
+    });
+    return;
+  }
   const page = state.startPage(contactId, step);
   const request: PageRequest = {
     incidentId: input.incidentId,

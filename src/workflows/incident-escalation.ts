@@ -25,7 +25,11 @@ export async function escalateUntilAcknowledged(state: IncidentState, sideTasks:
   }
 
   const { levels, repeat } = policy.escalation;
-  const reason = state.input.carried === undefined ? 'incident declared' : `severity is now ${policy.severity}`;
+  let reason = state.input.carried === undefined ? 'incident declared' : `severity is now ${policy.severity}`;
+  if (state.maintenance !== undefined) {
+    await holdForMaintenance(state);
+    reason = 'maintenance window ended while the incident is open';
+  }
   if (!state.acknowledged && state.status === 'open') pageLevel(state, sideTasks, reason);
 
   while (!state.stopping) {
@@ -82,6 +86,30 @@ export async function escalateUntilAcknowledged(state: IncidentState, sideTasks:
     pageLevel(state, sideTasks, `not acknowledged within ${level.wait}`);
   }
   state.nextEscalationAt = undefined;
+}
+
+/**
+ * Waits, paging nobody, until the maintenance window that matched the
+ * declaring alert ends or is ended early. The ladder then starts as if the
+ * incident had just been declared.
+ */
+async function holdForMaintenance(state: IncidentState): Promise<void> {
+  const hold = state.maintenance;
+  if (hold === undefined) return;
+  if (state.input.carried === undefined) {
+    state.record({
+      type: 'maintenance',
+      actor: SYSTEM_ACTOR,
+      message: `alert matched maintenance window ${hold.windowId} by ${hold.author} (${hold.reason}); nobody is paged until ${hold.endsAt}`,
+    });
+  }
+  const remainingMs = Date.parse(hold.endsAt) - Date.now();
+  if (remainingMs > 0) {
+    await condition(() => state.stopping || state.maintenance === undefined, remainingMs, {
+      summary: `hold pages until maintenance window ${hold.windowId} ends`,
+    });
+  }
+  if (state.maintenance !== undefined && !state.stopping) state.endMaintenance('ended');
 }
 
 /**

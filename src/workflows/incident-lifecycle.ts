@@ -40,6 +40,7 @@ import {
   changeSeverityUpdate,
   completeTaskUpdate,
   escalateUpdate,
+  maintenanceEndedSignal,
   resolveUpdate,
   viewQuery,
 } from './incident-messages.js';
@@ -121,7 +122,11 @@ export async function runIncident(severity: Severity, input: IncidentInput): Pro
     const continueAs = makeContinueAsNewFunc<(next: IncidentInput) => Promise<IncidentView>>({
       workflowType: WORKFLOW_TYPE_BY_SEVERITY[change.severity],
     });
-    return continueAs({ ...input, severity: change.severity, policy: change.policy, carried: state.carry() });
+    // A maintenance window ended early stays ended in the next run.
+    const { maintenance: _declaredHold, ...rest } = input;
+    const next: IncidentInput = { ...rest, severity: change.severity, policy: change.policy, carried: state.carry() };
+    if (state.maintenance !== undefined) next.maintenance = state.maintenance;
+    return continueAs(next);
   }
 
   // A recovery step under way finishes first, so the verification checks
@@ -155,6 +160,12 @@ function wireHandlers(state: IncidentState, sideTasks: SideTasks, publish: () =>
 
   setHandler(alertReceivedSignal, (occurrence) => {
     state.recordAlert(occurrence);
+    publish();
+  });
+
+  setHandler(maintenanceEndedSignal, ({ windowId, actor }) => {
+    if (state.maintenance?.windowId !== windowId) return;
+    state.endMaintenance(`ended early by ${actor}`);
     publish();
   });
 

@@ -9,6 +9,7 @@ import type {
   CompleteTaskRequest,
   EscalateRequest,
   IncidentView,
+  MaintenanceEnded,
   PostStatusUpdateRequest,
   ResolveRequest,
 } from '../shared/incident.js';
@@ -16,6 +17,12 @@ import type { DecideRecoveryRequest, RecoveryRecord, RequestRecoveryRequest } fr
 
 /** An alert notification for this incident. A signal, so it is accepted even while no worker runs. */
 export const alertReceivedSignal = defineSignal<[AlertOccurrence]>('alertReceived');
+
+/**
+ * A maintenance window ended before its planned end. An incident held by
+ * that window pages again; any other ignores it.
+ */
+export const maintenanceEndedSignal = defineSignal<[MaintenanceEnded]>('maintenanceEnded');
 
 /** An engineer takes the incident; escalation stops. Rejected once someone holds it or resolution began. */
 export const acknowledgeUpdate = defineUpdate<IncidentView, [AcknowledgeRequest]>('acknowledge');

@@ -10,6 +10,7 @@ import {
   type IncidentInput,
   type IncidentStatus,
   type IncidentView,
+  type MaintenanceHold,
   type PageRecord,
   type ResolutionType,
   type Role,
@@ -58,6 +59,8 @@ export class IncidentState {
   followUpId?: string;
   pendingSeverityChange?: ChangeSeverityRequest;
   severityHistory: SeverityChange[];
+  /** The maintenance window that holds every page, until it ends or is ended early. */
+  maintenance?: MaintenanceHold;
 
   /** Position on the escalation ladder. */
   readonly escalation = { level: 0, cycle: 0, exhausted: false };
@@ -113,6 +116,7 @@ export class IncidentState {
     this.flaps = carried?.flaps ?? 0;
     this.alertStatus = carried?.alertStatus ?? input.alert.status;
     this.severityHistory = [...(carried?.severityHistory ?? [])];
+    this.maintenance = input.maintenance;
     this.paged = [...(carried?.paged ?? [])];
     this.initialChecks = [...(carried?.initialChecks ?? [])];
     this.initialChecksDone = carried !== undefined;
@@ -197,6 +201,19 @@ export class IncidentState {
     if (stage.endsWhen === 'acknowledged') return this.acknowledgedAt !== undefined && tasksDone;
     if (stage.endsWhen === 'tasks') return tasksDone;
     return false;
+  }
+
+  /** True while a maintenance window holds the incident's pages. */
+  get pagesHeld(): boolean {
+    return this.maintenance !== undefined && Date.now() < Date.parse(this.maintenance.endsAt);
+  }
+
+  /** Releases the pages held by a maintenance window; the ladder then pages if the incident is still open. */
+  endMaintenance(reason: string): void {
+    const hold = this.maintenance;
+    if (hold === undefined) return;
+    this.maintenance = undefined;
+    this.record({ type: 'maintenance', actor: SYSTEM_ACTOR, message: `maintenance window ${hold.windowId} ${reason}; pages are no longer held` });
   }
 
   record(entry: Omit<TimelineEntry, 'at'>): void {
@@ -472,6 +489,7 @@ export class IncidentState {
       flaps: this.flaps,
       alertStatus: this.alertStatus,
       cooldownEndsAt: this.cooldownEndsAt,
+      ...(this.maintenance === undefined ? {} : { maintenance: { ...this.maintenance } }),
       confirmationRequested: this.confirmationRequested,
       severityHistory: [...this.severityHistory],
       followUpId: this.followUpId,

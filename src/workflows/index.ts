@@ -4,3 +4,4 @@ export { p1HighIncident } from './p1-high-incident.js';
 export { p2MediumIncident } from './p2-medium-incident.js';
 export { p3LowIncident } from './p3-low-incident.js';
 export { postIncidentFollowUp } from './post-incident-follow-up.js';
+export { maintenanceWindow } from './maintenance-window.js';

@@ -10,6 +10,8 @@ export const IncidentStatus = defineSearchAttributeKey('IncidentStatus', SearchA
 export const IncidentService = defineSearchAttributeKey('IncidentService', SearchAttributeType.KEYWORD);
 export const IncidentStage = defineSearchAttributeKey('IncidentStage', SearchAttributeType.KEYWORD);
 export const IncidentAcknowledged = defineSearchAttributeKey('IncidentAcknowledged', SearchAttributeType.BOOL);
+/** Set at start on an incident whose pages a maintenance window holds, so ending the window early finds it. */
+export const IncidentMaintenanceWindow = defineSearchAttributeKey('IncidentMaintenanceWindow', SearchAttributeType.KEYWORD);
 
 /** Every incident search attribute, for registering them with a namespace. */
 export const INCIDENT_SEARCH_ATTRIBUTE_KEYS = [
@@ -18,4 +20,5 @@ export const INCIDENT_SEARCH_ATTRIBUTE_KEYS = [
   IncidentService,
   IncidentStage,
   IncidentAcknowledged,
+  IncidentMaintenanceWindow,
 ];

@@ -6,6 +6,7 @@ import { followUpViewQuery } from '../../src/workflows/post-incident-follow-up.j
 import type { ChatPostRequest } from '../../src/activities/chat.js';
 import type { StatusUpdateRequest } from '../../src/activities/status-page.js';
 import type { CheckResult, PageRequest } from '../../src/shared/incident.js';
+import type { RemindMaintenanceRequest } from '../../src/shared/maintenance.js';
 
 /** A page as a fake receiver saw it, with the workflow-clock time it arrived. */
 export interface RecordedPage extends PageRequest {
@@ -30,6 +31,7 @@ export function fakeActivities(now: () => Promise<number>, overrides: Partial<Ac
   /** Chat posts as `room:step`, and `open:<incident>` for each incident channel. */
   const chats: string[] = [];
   const chatRequests: ChatPostRequest[] = [];
+  const reminders: RemindMaintenanceRequest[] = [];
   const passed = (checkId: string, kind: CheckResult['kind']): CheckResult => ({
     checkId,
     kind,
@@ -93,6 +95,10 @@ export function fakeActivities(now: () => Promise<number>, overrides: Partial<Ac
       chats.push(`open:${request.incidentId}`);
       return { opened: true, channelId: `#inc-${request.incidentId}`, name: `inc-${request.incidentId}`, invited: 0 };
     },
+    remindMaintenanceAuthor: async (request) => {
+      reminders.push(request);
+      return { posted: true, destination: 'incident-response' };
+    },
     ...overrides,
   };
 
@@ -100,7 +106,7 @@ export function fakeActivities(now: () => Promise<number>, overrides: Partial<Ac
   const stepsFor = (incidentId: string) =>
     pages.filter((page) => page.incidentId === incidentId).map((page) => `${page.step}:${page.contactId}`);
 
-  return { activities, pages, statusUpdates, checks, chats, chatRequests, stepsFor };
+  return { activities, pages, statusUpdates, checks, chats, chatRequests, reminders, stepsFor };
 }
 
 /**

@@ -92,6 +92,7 @@ function fakeActivities(overrides: Partial<Activities> = {}) {
     mirrorToPagerDuty: notFaked('mirrorToPagerDuty'),
     postChatMessage: notFaked('postChatMessage'),
     openIncidentChannel: notFaked('openIncidentChannel'),
+    remindMaintenanceAuthor: notFaked('remindMaintenanceAuthor'),
     ...overrides,
   };
   return { activities, pages, statusUpdates };
