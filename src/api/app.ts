@@ -1,17 +1,21 @@
 import type { Client } from '@temporalio/client';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 
 import type { Config } from '../config/schema.js';
 import { identitiesFrom, identify, type ApiToken } from './auth.js';
 import type { DevInbox } from './dev-inbox.js';
-import { ApiError } from './errors.js';
+import { ApiError, ErrorBodySchema } from './errors.js';
 import { IncidentService } from './incident-service.js';
+import { integrationsFrom } from './integrations.js';
+import { MaintenanceService } from './maintenance-service.js';
+import { registerOpenApi } from './openapi.js';
 import { describeValidationError } from './validation-message.js';
 import { registerDevInboxRoutes } from './routes/dev-inbox.js';
 import { registerFollowUpRoutes } from './routes/follow-ups.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIncidentRoutes } from './routes/incidents.js';
+import { registerMaintenanceRoutes } from './routes/maintenance.js';
 import { registerRecoveryRoutes } from './routes/recovery.js';
 import { registerStatusPageRoutes } from './routes/status-page.js';
 import { StatusPageModelSource } from './status-page-model.js';
@@ -20,6 +24,8 @@ import { registerWebhookRoutes } from './routes/webhooks.js';
 export interface AppDeps {
   config: Config;
   client: Client;
+  /** Where integration secrets are read from; defaults to `process.env`. */
+  env?: NodeJS.ProcessEnv;
   /** Tokens from BARQ_API_TOKEN, accepted besides the engineers' tokens in the configuration. */
   tokens: readonly ApiToken[];
   /** Present only when the development inbox is enabled. */
@@ -32,6 +38,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Identity behind the request's bearer token; empty on public routes. */
     actor: string;
+    /** The JSON body as received, for integrations that sign it. */
+    rawBody?: Buffer;
   }
   interface FastifyContextConfig {
     /** Routes that need no bearer token. */
@@ -48,14 +56,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Every route takes JSON; any other body type gets 415 instead of a
-  // confusing schema error.
-  app.removeContentTypeParser(['text/plain']);
+  // confusing schema error. The JSON parser keeps the raw bytes, which an
+  // integration's HMAC signature covers.
+  app.removeContentTypeParser(['text/plain', 'application/json']);
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    request.rawBody = body as Buffer;
+    void parseJson(request, (body as Buffer).toString('utf8'), done);
+  });
   app.decorateRequest('actor', '');
+  app.decorateRequest('rawBody', undefined);
+  app.addSchema(ErrorBodySchema);
+  await registerOpenApi(app, deps.config);
 
   const identities = identitiesFrom(deps.config, deps.tokens);
+  const identifyEngineer = (request: FastifyRequest) =>
+    identify({ headers: request.headers, remoteAddress: request.socket.remoteAddress }, identities);
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public === true) return;
-    request.actor = identify({ headers: request.headers, remoteAddress: request.socket.remoteAddress }, identities);
+    request.actor = identifyEngineer(request);
   });
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
@@ -74,8 +93,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const incidents = new IncidentService(deps.client, deps.config);
+  const maintenance = new MaintenanceService(deps.client, deps.config);
+  const integrations = integrationsFrom(deps.config, deps.env ?? process.env);
   registerHealthRoutes(app, deps.client);
-  registerWebhookRoutes(app, incidents, deps.config);
+  registerWebhookRoutes(app, { config: deps.config, incidents, maintenance, integrations, identifyEngineer });
+  registerMaintenanceRoutes(app, maintenance);
   registerIncidentRoutes(app, incidents, deps.config);
   registerRecoveryRoutes(app, incidents, deps.config);
   registerStatusPageRoutes(app, incidents, new StatusPageModelSource(deps.client, deps.config));
@@ -103,18 +125,19 @@ function toApiError(error: FastifyError | ApiError, bodyLimitBytes: number): Api
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new ApiError('INVALID_JSON', 'request body is empty or not valid JSON');
+      return new ApiError('INVALID_JSON', 'body is empty or not valid JSON', { field: 'body' });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('BODY_TOO_LARGE', `request body is larger than the limit of ${bodyLimitBytes} bytes`, {
+      return new ApiError('BODY_TOO_LARGE', `body is larger than the limit of ${bodyLimitBytes} bytes (api.bodyLimitBytes)`, {
+        field: 'body',
         limitBytes: bodyLimitBytes,
       });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json');
+      return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'headers.content-type must be application/json', { field: 'headers.content-type' });
     default:
       break;
   }
   if (error instanceof SyntaxError) {
-    return new ApiError('INVALID_JSON', `request body is not valid JSON: ${error.message}`);
+    return new ApiError('INVALID_JSON', `body is not valid JSON: ${error.message}`, { field: 'body' });
   }
   return new ApiError('INTERNAL', 'internal error; see the API log', undefined, { cause: error });
 }

@@ -117,11 +117,13 @@ function normalizeAddress(address: string): string {
  */
 export function authenticate(header: string | undefined, tokens: readonly ApiToken[]): string {
   if (header === undefined || header === '') {
-    throw new ApiError('MISSING_TOKEN', 'missing Authorization header; send "Authorization: Bearer <token>"');
+    throw new ApiError('MISSING_TOKEN', 'headers.authorization is missing; send "Authorization: Bearer <token>"', {
+      field: 'headers.authorization',
+    });
   }
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (match?.[1] === undefined) {
-    throw new ApiError('INVALID_TOKEN', 'invalid Authorization header; expected "Bearer <token>"');
+    throw new ApiError('INVALID_TOKEN', 'headers.authorization is not "Bearer <token>"', { field: 'headers.authorization' });
   }
 
   const presented = sha256(match[1]);
@@ -129,7 +131,11 @@ export function authenticate(header: string | undefined, tokens: readonly ApiTok
   for (const token of tokens) {
     if (timingSafeEqual(presented, token.digest)) identity = token.identity;
   }
-  if (identity === undefined) throw new ApiError('INVALID_TOKEN', 'invalid bearer token');
+  if (identity === undefined) {
+    throw new ApiError('INVALID_TOKEN', "headers.authorization holds a bearer token that is not an engineer's or one from BARQ_API_TOKEN", {
+      field: 'headers.authorization',
+    });
+  }
   return identity;
 }
 

@@ -12,9 +12,11 @@ import type { Config } from '../config/schema.js';
 import {
   WORKFLOW_TYPE_BY_SEVERITY,
   type AlertOccurrence,
+  type AlertSource,
   type IncidentInput,
   type IncidentStatus,
   type IncidentView,
+  type MaintenanceHold,
   type Severity,
   type SeverityPolicy,
 } from '../shared/incident.js';
@@ -22,9 +24,13 @@ import type { FollowUpView } from '../shared/follow-up.js';
 import type { RecoveryRecord } from '../shared/recovery.js';
 import { alertReceivedSignal, viewQuery } from '../workflows/incident-messages.js';
 import { followUpViewQuery } from '../workflows/post-incident-follow-up.js';
-import { IncidentSeverity, IncidentStatus as IncidentStatusKey } from '../workflows/search-attributes.js';
-import type { NormalizedAlertGroup } from './alertmanager.js';
+import {
+  IncidentMaintenanceWindow,
+  IncidentSeverity,
+  IncidentStatus as IncidentStatusKey,
+} from '../workflows/search-attributes.js';
 import { ApiError } from './errors.js';
+import type { NormalizedAlert } from './sources/snapshot.js';
 import { isDeadlineExceeded, translateTemporalError, type Subject } from './temporal-errors.js';
 
 /** How long the API waits for Temporal and the worker to confirm a command or return a query result. */
@@ -34,7 +40,18 @@ export interface AlertAccepted {
   id: string;
   severity: string;
   status: IncidentStatus;
+  /** The maintenance window that holds the incident's pages, when the alert matched one. */
+  maintenanceWindowId?: string;
 }
+
+/** How each source names itself in the Temporal UI. */
+const SOURCE_TITLES: Record<AlertSource, string> = {
+  alertmanager: 'Alertmanager receiver',
+  grafana: 'Grafana contact point',
+  'azure-monitor': 'Azure Monitor alert rule',
+  pagerduty: 'PagerDuty event from',
+  json: 'JSON alert from',
+};
 
 /**
  * The API's only path to Temporal. It starts and signals incident workflows,
@@ -52,7 +69,7 @@ export class IncidentService {
    * the running one. `signalWithStart` makes concurrent duplicates land on
    * one workflow.
    */
-  async recordFiring(group: NormalizedAlertGroup, receivedAt: Date): Promise<AlertAccepted> {
+  async recordFiring(group: NormalizedAlert, receivedAt: Date, hold?: MaintenanceHold): Promise<AlertAccepted> {
     const input: IncidentInput = {
       incidentId: group.incidentId,
       source: group.snapshot.source,
@@ -63,6 +80,7 @@ export class IncidentService {
       declaredAt: receivedAt.toISOString(),
       policy: severityPolicy(this.config, group.severity),
       alert: group.snapshot,
+      ...(hold === undefined ? {} : { maintenance: hold }),
     };
 
     const handle = await this.call({ kind: 'incident', id: group.incidentId }, () =>
@@ -75,19 +93,24 @@ export class IncidentService {
         typedSearchAttributes: [
           { key: IncidentSeverity, value: group.severity },
           { key: IncidentStatusKey, value: 'open' },
+          ...(hold === undefined ? [] : [{ key: IncidentMaintenanceWindow, value: hold.windowId }]),
         ],
         staticSummary: `${group.severity} ${group.service}: ${group.summary}`,
-        staticDetails: `Opened by Alertmanager receiver \`${group.snapshot.receiver}\` with ${group.snapshot.alertCount} alert(s).`,
+        staticDetails:
+          `Opened by ${SOURCE_TITLES[group.snapshot.source]} \`${group.snapshot.receiver || 'unnamed'}\` with ${group.snapshot.alertCount} alert(s).` +
+          (hold === undefined ? '' : ` Pages held by maintenance window ${hold.windowId} until ${hold.endsAt}.`),
       }),
     );
 
     // A running incident keeps its own severity and status; the search
     // attributes hold them once its first workflow task has run.
     const description = await this.call({ kind: 'incident', id: group.incidentId }, () => handle.describe());
+    const heldBy = description.typedSearchAttributes.get(IncidentMaintenanceWindow);
     return {
       id: group.incidentId,
       severity: description.typedSearchAttributes.get(IncidentSeverity) ?? group.severity,
       status: (description.typedSearchAttributes.get(IncidentStatusKey) as IncidentStatus | undefined) ?? 'open',
+      ...(heldBy === undefined ? {} : { maintenanceWindowId: heldBy }),
     };
   }
 
@@ -95,7 +118,7 @@ export class IncidentService {
    * Passes "all resolved" to a running incident. A resolved group with no
    * running incident opens nothing and returns undefined.
    */
-  async recordResolved(group: NormalizedAlertGroup, receivedAt: Date): Promise<AlertAccepted | undefined> {
+  async recordResolved(group: NormalizedAlert, receivedAt: Date): Promise<AlertAccepted | undefined> {
     const handle = this.client.workflow.getHandle(group.incidentId);
     try {
       await handle.signal(alertReceivedSignal, occurrenceOf(group, receivedAt));
@@ -240,11 +263,9 @@ export class IncidentService {
       throw translateTemporalError(subject, error);
     }
   }
-
-
 }
 
-function occurrenceOf(group: NormalizedAlertGroup, receivedAt: Date): AlertOccurrence {
+function occurrenceOf(group: NormalizedAlert, receivedAt: Date): AlertOccurrence {
   return {
     status: group.snapshot.status,
     receivedAt: receivedAt.toISOString(),

@@ -7,9 +7,21 @@ import { ApiError, type ApiErrorCode } from './errors.js';
 
 /** Target of a request: an incident or a follow-up, by workflow ID. */
 export interface Subject {
-  kind: 'incident' | 'follow-up';
+  kind: 'incident' | 'follow-up' | 'maintenance window';
   id: string;
 }
+
+const NOT_FOUND: Record<Subject['kind'], ApiErrorCode> = {
+  incident: 'INCIDENT_NOT_FOUND',
+  'follow-up': 'FOLLOW_UP_NOT_FOUND',
+  'maintenance window': 'MAINTENANCE_WINDOW_NOT_FOUND',
+};
+
+const ID_FIELD: Record<Subject['kind'], string> = {
+  incident: 'incidentId',
+  'follow-up': 'followUpId',
+  'maintenance window': 'windowId',
+};
 
 /**
  * Translates an error from the Temporal client into the API's error
@@ -18,11 +30,10 @@ export interface Subject {
  */
 export function translateTemporalError(subject: Subject, error: unknown): Error {
   if (error instanceof ApiError) return error;
-  const ids = subject.kind === 'incident' ? { incidentId: subject.id } : { followUpId: subject.id };
+  const ids = { [ID_FIELD[subject.kind]]: subject.id };
 
   if (error instanceof WorkflowNotFoundError) {
-    const code: ApiErrorCode = subject.kind === 'incident' ? 'INCIDENT_NOT_FOUND' : 'FOLLOW_UP_NOT_FOUND';
-    return new ApiError(code, `no ${subject.kind} with ID ${subject.id}`, ids);
+    return new ApiError(NOT_FOUND[subject.kind], `no ${subject.kind} with ID ${subject.id}`, ids);
   }
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
     const failure = error.cause;

@@ -28,7 +28,7 @@ function credentialsFor(auth: NonNullable<ReturnType<typeof testConfig>['alerts'
   return integrationsFrom(config, env).get('grafana')!.credentials!;
 }
 
-const signed: IntegrationCredentials = {
+const signed: Extract<IntegrationCredentials, { kind: 'hmac' }> = {
   kind: 'hmac',
   secret: Buffer.from(SECRET),
   signatureHeader: 'x-grafana-alerting-signature',
@@ -65,7 +65,7 @@ describe('integration signatures', () => {
   });
 
   it('signs the body alone when no timestamp header is configured', () => {
-    const { timestampHeader: _timestamp, ...bodyOnly } = signed as Extract<IntegrationCredentials, { kind: 'hmac' }>;
+    const { timestampHeader: _timestamp, ...bodyOnly } = signed;
 
     const attempt = () => checkSignature('grafana', bodyOnly, { 'x-grafana-alerting-signature': hmac(BODY) }, BODY, NOW);
 

@@ -81,7 +81,7 @@ describe('incident held by a maintenance window', () => {
 
   it('pages at once when the window is ended early', async () => {
     const taskQueue = `held-early-${randomUUID()}`;
-    const { activities, pages } = fakeActivities(() => env.currentTimeMs());
+    const { activities } = fakeActivities(() => env.currentTimeMs());
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
 
     await worker.runUntil(async () => {

@@ -13,7 +13,8 @@ const InboxParams = Type.Object({ contactId: Type.String({ pattern: '^[a-z][a-z0
 export function registerDevInboxRoutes(app: FastifyInstance, inbox: DevInbox): void {
   app.post(
     '/dev/inbox/:contactId',
-    { config: { public: true }, schema: { params: InboxParams } },
+    // Development only, so not part of the OpenAPI document.
+    { config: { public: true }, schema: { hide: true, params: InboxParams } },
     async (request, reply) => {
       const { contactId } = request.params as Static<typeof InboxParams>;
       const idempotencyKey = request.headers['idempotency-key'];
@@ -39,5 +40,5 @@ export function registerDevInboxRoutes(app: FastifyInstance, inbox: DevInbox): v
     },
   );
 
-  app.get('/dev/inbox', async () => ({ pages: inbox.list() }));
+  app.get('/dev/inbox', { schema: { hide: true } }, async () => ({ pages: inbox.list() }));
 }

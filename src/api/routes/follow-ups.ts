@@ -2,10 +2,11 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 
 import { addActionItemsUpdate, submitPostMortemUpdate, submitReportUpdate } from '../../workflows/post-incident-follow-up.js';
+import { errorResponses } from '../errors.js';
 import type { IncidentService } from '../incident-service.js';
+import { COMMAND_ERRORS, CommandHeaders, READ_ERRORS } from './schemas.js';
 
 const FollowUpParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,300}$' }) });
-const CommandHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) });
 
 const ReportBody = Type.Object({ report: Type.String({ minLength: 1, maxLength: 20_000 }) }, { additionalProperties: false });
 const PostMortemBody = Type.Object(
@@ -38,21 +39,56 @@ type Headers = Static<typeof CommandHeaders>;
  * incident's view (`followUpId`).
  */
 export function registerFollowUpRoutes(app: FastifyInstance, incidents: IncidentService): void {
-  app.get('/follow-ups/:id', { schema: { params: FollowUpParams } }, async (request) => {
-    const { id } = request.params as Params;
-    return incidents.followUpView(id);
-  });
+  const tags = ['follow-ups'];
+  const commandErrors = errorResponses(...COMMAND_ERRORS, 'FOLLOW_UP_NOT_FOUND');
+  app.get(
+    '/follow-ups/:id',
+    {
+      schema: {
+        summary: 'Show a post-incident follow-up',
+        tags,
+        params: FollowUpParams,
+        response: errorResponses(...READ_ERRORS, 'FOLLOW_UP_NOT_FOUND'),
+      },
+    },
+    async (request) => {
+      const { id } = request.params as Params;
+      return incidents.followUpView(id);
+    },
+  );
 
-  app.post('/follow-ups/:id/report', { schema: { params: FollowUpParams, headers: CommandHeaders, body: ReportBody } }, async (request) => {
-    const { id } = request.params as Params;
-    const { report } = request.body as Static<typeof ReportBody>;
-    const updateId = (request.headers as Headers)['idempotency-key'];
-    return incidents.followUpCommand(id, 'submit the report of', submitReportUpdate, { actor: request.actor, report }, updateId);
-  });
+  app.post(
+    '/follow-ups/:id/report',
+    {
+      schema: {
+        summary: 'Submit the incident report',
+        tags,
+        params: FollowUpParams,
+        headers: CommandHeaders,
+        body: ReportBody,
+        response: commandErrors,
+      },
+    },
+    async (request) => {
+      const { id } = request.params as Params;
+      const { report } = request.body as Static<typeof ReportBody>;
+      const updateId = (request.headers as Headers)['idempotency-key'];
+      return incidents.followUpCommand(id, 'submit the report of', submitReportUpdate, { actor: request.actor, report }, updateId);
+    },
+  );
 
   app.post(
     '/follow-ups/:id/post-mortem',
-    { schema: { params: FollowUpParams, headers: CommandHeaders, body: PostMortemBody } },
+    {
+      schema: {
+        summary: 'Link the post-mortem',
+        tags,
+        params: FollowUpParams,
+        headers: CommandHeaders,
+        body: PostMortemBody,
+        response: commandErrors,
+      },
+    },
     async (request) => {
       const { id } = request.params as Params;
       const { link } = request.body as Static<typeof PostMortemBody>;
@@ -63,7 +99,16 @@ export function registerFollowUpRoutes(app: FastifyInstance, incidents: Incident
 
   app.post(
     '/follow-ups/:id/action-items',
-    { schema: { params: FollowUpParams, headers: CommandHeaders, body: ActionItemsBody } },
+    {
+      schema: {
+        summary: 'Add action items',
+        tags,
+        params: FollowUpParams,
+        headers: CommandHeaders,
+        body: ActionItemsBody,
+        response: commandErrors,
+      },
+    },
     async (request) => {
       const { id } = request.params as Params;
       const { items } = request.body as Static<typeof ActionItemsBody>;

@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import type { Config } from '../../config/schema.js';
@@ -12,19 +12,15 @@ import {
   escalateUpdate,
   resolveUpdate,
 } from '../../workflows/incident-messages.js';
-import { ApiError } from '../errors.js';
+import { ApiError, errorResponses } from '../errors.js';
 import type { IncidentService } from '../incident-service.js';
-import { CommandHeaders, IncidentId, IncidentParams, Text } from './schemas.js';
+import { COMMAND_ERRORS, CommandHeaders, IncidentId, IncidentParams, READ_ERRORS, StringEnum, Text } from './schemas.js';
 
 const TaskParams = Type.Object({
   id: IncidentId,
   taskId: Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$' }),
 });
 
-/** A string that must be one of `values`; Ajv then names every allowed value in its error. */
-function StringEnum<const Values extends readonly string[]>(values: Values): TUnsafe<Values[number]> {
-  return Type.Unsafe<Values[number]>({ type: 'string', enum: [...values] });
-}
 const ContactId = Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$' });
 
 /** Request bodies, one per command. A body may be omitted only where every field is optional. */
@@ -80,7 +76,16 @@ export function registerIncidentRoutes(app: FastifyInstance, incidents: Incident
     const schema = options.optionalBody === true ? Type.Optional(body) : body;
     app.post(
       `/incidents/:id/${path}`,
-      { schema: { params: options.params ?? IncidentParams, headers: CommandHeaders, body: schema } },
+      {
+        schema: {
+          summary: `Send the ${path.split('/').at(-1) ?? path} command to an incident`,
+          tags: ['incidents'],
+          params: options.params ?? IncidentParams,
+          headers: CommandHeaders,
+          body: schema,
+          response: errorResponses(...COMMAND_ERRORS, 'INCIDENT_NOT_FOUND', ...(options.params === undefined ? [] : ['TASK_NOT_FOUND' as const])),
+        },
+      },
       async (request) => {
         const { id } = request.params as Params;
         const updateId = (request.headers as Static<typeof CommandHeaders>)['idempotency-key'];
@@ -91,10 +96,21 @@ export function registerIncidentRoutes(app: FastifyInstance, incidents: Incident
     );
   };
 
-  app.get('/incidents/:id', { schema: { params: IncidentParams } }, async (request) => {
-    const { id } = request.params as Params;
-    return incidents.view(id);
-  });
+  app.get(
+    '/incidents/:id',
+    {
+      schema: {
+        summary: "Show an incident's view",
+        tags: ['incidents'],
+        params: IncidentParams,
+        response: errorResponses(...READ_ERRORS, 'INCIDENT_NOT_FOUND'),
+      },
+    },
+    async (request) => {
+      const { id } = request.params as Params;
+      return incidents.view(id);
+    },
+  );
 
   command(
     'acknowledge',

@@ -4,9 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { recoveryPolicy } from '../../config/policy.js';
 import type { Config } from '../../config/schema.js';
 import { approveRecoveryUpdate, rejectRecoveryUpdate, requestRecoveryUpdate } from '../../workflows/incident-messages.js';
-import { ApiError } from '../errors.js';
+import { ApiError, ENGINEER_AUTH_ERRORS, errorResponses } from '../errors.js';
 import type { IncidentService } from '../incident-service.js';
-import { CommandHeaders, IncidentId, IncidentParams, Text } from './schemas.js';
+import { COMMAND_ERRORS, CommandHeaders, IncidentId, IncidentParams, Text } from './schemas.js';
 
 const RequestParams = Type.Object({
   id: IncidentId,
@@ -35,11 +35,24 @@ export function registerRecoveryRoutes(app: FastifyInstance, incidents: Incident
   const steps = recoveryPolicy(config)?.steps ?? [];
   const stepIds = steps.map((step) => step.id);
 
-  app.get('/recovery-steps', async () => ({ steps }));
+  app.get(
+    '/recovery-steps',
+    { schema: { summary: 'List the recovery catalogue', tags: ['recovery'], response: errorResponses(...ENGINEER_AUTH_ERRORS) } },
+    async () => ({ steps }),
+  );
 
   app.post(
     '/incidents/:id/recovery',
-    { schema: { params: IncidentParams, headers: CommandHeaders, body: RecoveryBodies.request } },
+    {
+      schema: {
+        summary: 'Request a recovery step on an incident',
+        tags: ['recovery'],
+        params: IncidentParams,
+        headers: CommandHeaders,
+        body: RecoveryBodies.request,
+        response: errorResponses(...COMMAND_ERRORS, 'INCIDENT_NOT_FOUND'),
+      },
+    },
     async (request, reply) => {
       const { id } = request.params as Static<typeof IncidentParams>;
       const body = request.body as Static<typeof RecoveryBodies.request>;
@@ -69,7 +82,16 @@ export function registerRecoveryRoutes(app: FastifyInstance, incidents: Incident
 
   app.post(
     '/incidents/:id/recovery/:requestId/approve',
-    { schema: { params: RequestParams, headers: CommandHeaders, body: Type.Optional(RecoveryBodies.approve) } },
+    {
+      schema: {
+        summary: 'Approve a requested recovery step',
+        tags: ['recovery'],
+        params: RequestParams,
+        headers: CommandHeaders,
+        body: Type.Optional(RecoveryBodies.approve),
+        response: errorResponses(...COMMAND_ERRORS, 'INCIDENT_NOT_FOUND', 'RECOVERY_REQUEST_NOT_FOUND', 'SELF_APPROVAL'),
+      },
+    },
     async (request) => {
       const { id, requestId } = request.params as Static<typeof RequestParams>;
       const body = request.body as Static<typeof RecoveryBodies.approve> | undefined;
@@ -88,7 +110,16 @@ export function registerRecoveryRoutes(app: FastifyInstance, incidents: Incident
 
   app.post(
     '/incidents/:id/recovery/:requestId/reject',
-    { schema: { params: RequestParams, headers: CommandHeaders, body: RecoveryBodies.reject } },
+    {
+      schema: {
+        summary: 'Reject a requested recovery step',
+        tags: ['recovery'],
+        params: RequestParams,
+        headers: CommandHeaders,
+        body: RecoveryBodies.reject,
+        response: errorResponses(...COMMAND_ERRORS, 'INCIDENT_NOT_FOUND', 'RECOVERY_REQUEST_NOT_FOUND'),
+      },
+    },
     async (request) => {
       const { id, requestId } = request.params as Static<typeof RequestParams>;
       const body = request.body as Static<typeof RecoveryBodies.reject>;

@@ -1,6 +1,16 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TUnsafe } from '@sinclair/typebox';
+
+import { BODY_ERRORS, ENGINEER_AUTH_ERRORS, type ApiErrorCode } from '../errors.js';
 
 /** Schemas every command route uses. */
+
+/**
+ * A string that must be one of `values`. Unlike a union of literals, Ajv
+ * then reports one error naming every allowed value.
+ */
+export function StringEnum<const Values extends readonly string[]>(values: Values): TUnsafe<Values[number]> {
+  return Type.Unsafe<Values[number]>({ type: 'string', enum: [...values] });
+}
 
 /** An incident ID as it appears in a URL. */
 export const IncidentId = Type.String({ pattern: '^[A-Za-z0-9._:-]{1,200}$' });
@@ -14,3 +24,16 @@ export const CommandHeaders = Type.Object({
 
 /** A note, reason or message of an engineer. */
 export const Text = Type.String({ minLength: 1, maxLength: 4000 });
+
+/** Errors of every command sent to an incident or follow-up as a Workflow Update. */
+export const COMMAND_ERRORS: readonly ApiErrorCode[] = [
+  ...BODY_ERRORS,
+  ...ENGINEER_AUTH_ERRORS,
+  'INVALID_PARAMETER',
+  'INVALID_TRANSITION',
+  'TEMPORAL_UNAVAILABLE',
+  'COMMAND_NOT_CONFIRMED',
+];
+
+/** Errors of a read of one incident or follow-up. */
+export const READ_ERRORS: readonly ApiErrorCode[] = [...ENGINEER_AUTH_ERRORS, 'INVALID_PARAMETER', 'TEMPORAL_UNAVAILABLE'];

@@ -5,7 +5,8 @@ import { PUBLIC_STATUSES } from '../../shared/incident.js';
 import { postStatusUpdate } from '../../workflows/incident-messages.js';
 import type { IncidentService } from '../incident-service.js';
 import type { StatusPageModelSource } from '../status-page-model.js';
-import { CommandHeaders, IncidentParams, Text } from './schemas.js';
+import { errorResponses } from '../errors.js';
+import { COMMAND_ERRORS, CommandHeaders, IncidentParams, Text } from './schemas.js';
 import { renderStatusPageHtml, statusPageJson } from '../status-page-render.js';
 
 
@@ -24,18 +25,27 @@ export const StatusUpdateBody = Type.Object(
  * which an engineer writes a public update.
  */
 export function registerStatusPageRoutes(app: FastifyInstance, incidents: IncidentService, source: StatusPageModelSource): void {
-  app.get('/status', { config: { public: true } }, async (_request, reply) => {
+  app.get('/status', { config: { public: true }, schema: { summary: 'The public status page (HTML)', tags: ['status page'], security: [], produces: ['text/html'] } }, async (_request, reply) => {
     const html = renderStatusPageHtml(await source.model());
     return reply.type('text/html; charset=utf-8').header('cache-control', 'public, max-age=10').send(html);
   });
 
-  app.get('/status.json', { config: { public: true } }, async (_request, reply) => {
+  app.get('/status.json', { config: { public: true }, schema: { summary: 'The public status page (JSON)', tags: ['status page'], security: [] } }, async (_request, reply) => {
     return reply.header('cache-control', 'public, max-age=10').send(statusPageJson(await source.model()));
   });
 
   app.post(
     '/incidents/:id/status-updates',
-    { schema: { params: IncidentParams, headers: CommandHeaders, body: StatusUpdateBody } },
+    {
+      schema: {
+        summary: 'Post a public status update for an incident',
+        tags: ['status page'],
+        params: IncidentParams,
+        headers: CommandHeaders,
+        body: StatusUpdateBody,
+        response: errorResponses(...COMMAND_ERRORS, 'INCIDENT_NOT_FOUND'),
+      },
+    },
     async (request) => {
       const { id } = request.params as Static<typeof IncidentParams>;
       const body = request.body as Static<typeof StatusUpdateBody>;

@@ -1,6 +1,7 @@
 import { Type, type Static, type TProperties } from '@sinclair/typebox';
 
 import type { SeverityMappingConfig } from '../../config/alerts-schema.js';
+import { StringEnum } from '../routes/schemas.js';
 import type { AlertSource } from '../../shared/incident.js';
 import {
   MAX_DEDUP_KEY_CHARS,
@@ -15,7 +16,7 @@ import {
 
 const Labels = Type.Record(Type.String(), Type.String());
 
-const AlertStatus = Type.Union([Type.Literal('firing'), Type.Literal('resolved')]);
+const AlertStatus = StringEnum(['firing', 'resolved']);
 
 const alertFields = {
   status: AlertStatus,

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 import type { SeverityMappingConfig } from '../../config/alerts-schema.js';
+import { StringEnum } from '../routes/schemas.js';
 import {
   MAX_DEDUP_KEY_CHARS,
   MAX_SERVICE_CHARS,
@@ -14,9 +15,9 @@ import {
 const Essentials = Type.Object({
   alertId: Type.String({ minLength: 1, maxLength: 1024 }),
   alertRule: Type.String({ minLength: 1, maxLength: 1024 }),
-  severity: Type.Union(['Sev0', 'Sev1', 'Sev2', 'Sev3', 'Sev4'].map((value) => Type.Literal(value))),
+  severity: StringEnum(['Sev0', 'Sev1', 'Sev2', 'Sev3', 'Sev4']),
   signalType: Type.Optional(Type.String({ maxLength: 64 })),
-  monitorCondition: Type.Union([Type.Literal('Fired'), Type.Literal('Resolved')]),
+  monitorCondition: StringEnum(['Fired', 'Resolved']),
   monitoringService: Type.Optional(Type.String({ maxLength: 256 })),
   alertTargetIDs: Type.Optional(Type.Array(Type.String({ maxLength: 2048 }), { maxItems: 1000 })),
   configurationItems: Type.Optional(Type.Array(Type.String({ maxLength: 2048 }), { maxItems: 1000 })),

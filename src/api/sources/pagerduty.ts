@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 
 import type { SeverityMappingConfig } from '../../config/alerts-schema.js';
+import { StringEnum } from '../routes/schemas.js';
 import { ApiError } from '../errors.js';
 import {
   MAX_DEDUP_KEY_CHARS,
@@ -17,7 +18,7 @@ import {
 const EventPayload = Type.Object({
   summary: Type.String({ minLength: 1, maxLength: 1024 }),
   source: Type.String({ minLength: 1, maxLength: 255 }),
-  severity: Type.Union([Type.Literal('critical'), Type.Literal('error'), Type.Literal('warning'), Type.Literal('info')]),
+  severity: StringEnum(['critical', 'error', 'warning', 'info']),
   timestamp: Type.Optional(Type.String({ maxLength: 64 })),
   component: Type.Optional(Type.String({ maxLength: 255 })),
   group: Type.Optional(Type.String({ maxLength: 255 })),
@@ -34,7 +35,7 @@ const Link = Type.Object({ href: Type.String({ minLength: 1, maxLength: 2048 }),
 export const PagerDutyEvent = Type.Object(
   {
     routing_key: Type.String({ minLength: 1, maxLength: 64 }),
-    event_action: Type.Union([Type.Literal('trigger'), Type.Literal('acknowledge'), Type.Literal('resolve')]),
+    event_action: StringEnum(['trigger', 'acknowledge', 'resolve']),
     dedup_key: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     payload: Type.Optional(EventPayload),
     client: Type.Optional(Type.String({ maxLength: 1024 })),

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 import type { SeverityMappingConfig } from '../../config/alerts-schema.js';
+import { StringEnum } from '../routes/schemas.js';
 import { SEVERITIES, type Severity } from '../../shared/incident.js';
 import { ApiError } from '../errors.js';
 import { MAX_DEDUP_KEY_CHARS, buildSnapshot, incidentIdFor, severityFromLabels, type NormalizedAlert } from './snapshot.js';
@@ -15,7 +16,7 @@ export const PlainAlert = Type.Object(
   {
     /** Identity of the problem; a repeat with the same key lands on the same incident. */
     key: Type.String({ minLength: 1, maxLength: 256 }),
-    status: Type.Union([Type.Literal('firing'), Type.Literal('resolved')]),
+    status: StringEnum(['firing', 'resolved']),
     /** Needed when firing. */
     summary: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
     /** P0..P3, or a value of the json integration's severity table; without it, the table's labels and default decide. */
