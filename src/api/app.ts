@@ -133,8 +133,17 @@ function toApiError(error: FastifyError | ApiError, bodyLimitBytes: number): Api
       });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'headers.content-type must be application/json', { field: 'headers.content-type' });
+    case 'FST_ERR_ROUTE_MISSING_CONTENT_TYPE':
+      return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'headers.content-type is missing; send application/json', {
+        field: 'headers.content-type',
+      });
     default:
       break;
+  }
+  // Fastify's other client errors keep their message under one code rather
+  // than turning into a 500.
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    return new ApiError('INVALID_REQUEST', error.message, { fastifyCode: error.code });
   }
   if (error instanceof SyntaxError) {
     return new ApiError('INVALID_JSON', `body is not valid JSON: ${error.message}`, { field: 'body' });

@@ -9,6 +9,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 export const API_ERRORS = {
   INVALID_JSON: { status: 400, title: 'Bad Request', description: 'The body is empty or not valid JSON.' },
   INVALID_BODY: { status: 400, title: 'Bad Request', description: 'A body field is missing or invalid; `details.field` names it.' },
+  INVALID_REQUEST: { status: 400, title: 'Bad Request', description: 'The request is malformed in a way no other code describes.' },
   INVALID_PARAMETER: {
     status: 400,
     title: 'Bad Request',
@@ -112,11 +113,11 @@ export const ErrorBodySchema = Type.Object(
 
 /**
  * Response schemas for the errors a route can return, one per status, each
- * listing its codes. Every route can fail with INTERNAL.
+ * listing its codes. Every route can fail with INVALID_REQUEST and INTERNAL.
  */
 export function errorResponses(...codes: ApiErrorCode[]): Record<number, TSchema> {
   const byStatus = new Map<number, ApiErrorCode[]>();
-  for (const code of new Set<ApiErrorCode>([...codes, 'INTERNAL'])) {
+  for (const code of new Set<ApiErrorCode>([...codes, 'INVALID_REQUEST', 'INTERNAL'])) {
     const status = API_ERRORS[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }

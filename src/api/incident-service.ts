@@ -203,7 +203,7 @@ export class IncidentService {
 
   private async read<View>(subject: Subject, query: QueryDefinition<View>): Promise<View> {
     const handle = this.client.workflow.getHandle(subject.id);
-    const description = await this.describe(subject);
+    const description = await this.describeKind(subject);
     if (description.status.name === 'RUNNING') {
       return this.call(subject, () => handle.query(query));
     }
@@ -226,6 +226,9 @@ export class IncidentService {
   ): Promise<View> {
     const id = updateId ?? randomUUID();
     const handle = this.client.workflow.getHandle(subject.id);
+    // A follow-up ID sent to an incident route (or the other way round)
+    // would reach a workflow without that update.
+    await this.describeKind(subject);
     try {
       return await this.client.connection.withDeadline(Date.now() + COMMAND_DEADLINE_MS, () =>
         handle.executeUpdate(update, { args: [request], updateId: id }),
@@ -250,6 +253,16 @@ export class IncidentService {
       }
       throw translateTemporalError(subject, error);
     }
+  }
+
+  /** Describes the workflow, answering 404 when it is not of the subject's kind. */
+  private async describeKind(subject: Subject): Promise<WorkflowExecutionDescription> {
+    const description = await this.describe(subject);
+    const types: readonly string[] = subject.kind === 'incident' ? Object.values(WORKFLOW_TYPE_BY_SEVERITY) : ['postIncidentFollowUp'];
+    if (!types.includes(description.type)) {
+      throw translateTemporalError(subject, new WorkflowNotFoundError(`${subject.id} is a ${description.type}`, subject.id, undefined));
+    }
+    return description;
   }
 
   private async describe(subject: Subject): Promise<WorkflowExecutionDescription> {

@@ -242,6 +242,7 @@ describe('maintenance windows end to end', () => {
     const created = await api('POST', '/maintenance-windows', { endsAt, matchers: { service }, reason: 'SQL Server patching' });
     const windowId = created.body['id'] as string;
     const listed = await api('GET', '/maintenance-windows');
+    const shown = await api('GET', `/maintenance-windows/${windowId}`);
 
     const alert = await post('json', { key: `${service}-down`, status: 'firing', summary: 'health checks failing', severity: 'P2', service });
     const id = alert.body['incidents'][0].id as string;
@@ -262,6 +263,8 @@ describe('maintenance windows end to end', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ author: 'alice', status: 'active', matchers: { service }, remindBefore: '15m' });
     expect(listed.body['windows'].map((window: { id: string }) => window.id)).toContain(windowId);
+    expect(shown.status).toBe(200);
+    expect(shown.body['reminder']).toMatchObject({ state: 'pending' });
     expect(alert.body['incidents'][0].maintenanceWindowId).toBe(windowId);
     expect(held.paged).toHaveLength(0);
     expect(held.maintenance?.windowId).toBe(windowId);
