@@ -80,7 +80,7 @@ function credentialsFrom(name: string, auth: IntegrationAuthConfig, env: NodeJS.
 /**
  * Checks a bearer token or basic credentials in the Authorization header.
  * Digests of equal length are compared in constant time, so the response
- * time tells nothing about how much of a secret was right.
+ * time reveals nothing about how much of a secret was right.
  */
 export function checkAuthorizationHeader(name: string, credentials: IntegrationCredentials, header: string | undefined): void {
   if (credentials.kind !== 'bearer' && credentials.kind !== 'basic') return;

@@ -77,7 +77,7 @@ export class MaintenanceService {
       );
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      // A retried request: answer with the window the first one created.
+      // A retried request: return the window the first one created.
       const description = await this.call(subject, () => this.client.workflow.getHandle(window.id).describe());
       const first = description.memo?.['window'] as MaintenanceWindowInput | undefined;
       if (first === undefined) throw error;
@@ -142,7 +142,7 @@ export class MaintenanceService {
     return view;
   }
 
-  /** The window that holds a firing alert's pages, if one is active for it now. */
+  /** Returns the active window that matches a firing alert, if any; its pages are then held. */
   async holdFor(alert: NormalizedAlert): Promise<MaintenanceHold | undefined> {
     await this.refresh();
     const now = this.now();

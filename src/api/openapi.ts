@@ -18,7 +18,7 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
         version: '1',
         description:
           'Alert webhooks that open incidents, and the commands engineers send to them. ' +
-          'Every error answers with the ApiError body; its `code` is one of: ' +
+          'Every error response has the ApiError body; its `code` is one of: ' +
           Object.entries(API_ERRORS)
             .map(([code, entry]) => `${code} (${entry.status})`)
             .join(', ') +

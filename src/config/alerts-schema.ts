@@ -12,7 +12,7 @@ const EnvName = Type.String({
 });
 
 /**
- * How an integration's alerts map to a severity. A field among `labels`
+ * Mapping from an integration's alert fields to a severity. A field among `labels`
  * whose value is already P0..P3 wins; otherwise the first one whose
  * lower-cased value is in `values` decides; otherwise `default`.
  */
@@ -27,7 +27,7 @@ const SeverityMapping = Type.Object(
 
 /**
  * Credentials an integration must present instead of an engineer's token.
- * Secrets come from the API's environment; `kind` says which fields apply:
+ * Secrets come from the API's environment; `kind` selects the fields that apply:
  * bearer (tokenEnv), basic (usernameEnv, passwordEnv), hmac (secretEnv,
  * signatureHeader, optional timestampHeader and maxAge) and routing-key
  * (keyEnv, PagerDuty's `routing_key` in the body).
@@ -75,7 +75,7 @@ const Integration = Type.Object(
 /** Alert sources and how alerts turn into incidents. An integration left out has no route. */
 export const AlertsSection = Type.Object(
   {
-    /** Time alerts must stay resolved before an incident resolves or asks for confirmation. */
+    /** Time alerts must stay resolved before an incident resolves or requests confirmation. */
     cooldown: Duration,
     integrations: Type.Object(
       {
@@ -93,7 +93,7 @@ export const AlertsSection = Type.Object(
 
 export const MaintenanceSection = Type.Object(
   {
-    /** Longest window anyone can create; a window never lasts forever. */
+    /** Maximum length of a window, so that none lasts forever. */
     maxDuration: Duration,
     /** How long before its end the author is reminded in #incident-response. */
     remindBefore: Duration,

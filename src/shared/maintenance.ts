@@ -1,4 +1,4 @@
-/** What an alert must carry to fall in a maintenance window; every matcher given must match. */
+/** Matchers an alert must satisfy to fall in a maintenance window; every matcher given must match. */
 export interface MaintenanceMatchers {
   /** The alert's service, exactly. */
   service?: string;
@@ -22,7 +22,7 @@ export interface MaintenanceWindowInput {
 
 export type MaintenanceWindowStatus = 'scheduled' | 'active' | 'ended';
 
-/** A window as listed: what it was created with and where it stands. */
+/** A window as listed: what it was created with, and its current status. */
 export interface MaintenanceWindowSummary extends MaintenanceWindowInput {
   status: MaintenanceWindowStatus;
 }

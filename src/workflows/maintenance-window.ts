@@ -10,8 +10,7 @@ export const endMaintenanceUpdate = defineUpdate<MaintenanceWindowView, [EndMain
 
 export const maintenanceWindowQuery = defineQuery<MaintenanceWindowView>('maintenanceWindow');
 
-// A reminder is worth a few tries, but the window ends on time whatever
-// happens to it.
+// A reminder is worth a few tries over about four minutes.
 const reminderActivities = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { maximumAttempts: 5, initialInterval: '5s', backoffCoefficient: 2 },
@@ -70,22 +69,25 @@ export async function maintenanceWindow(input: MaintenanceWindowInput): Promise<
     },
   );
 
+  // The reminder runs beside the end timer, so retries of a failing chat
+  // never delay the end.
+  const remind = async (): Promise<void> => {
+    try {
+      await reminderActivities.remindMaintenanceAuthor.executeWithOptions(
+        { summary: `remind ${input.author} that the window ends at ${input.endsAt}` },
+        [{ windowId: input.id, author: input.author, reason: input.reason, endsAt: input.endsAt, remindBefore: input.remindBefore }],
+      );
+      reminder = { state: 'sent', at: new Date().toISOString() };
+    } catch (error) {
+      const detail = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+      log.warn('maintenance reminder failed', { windowId: input.id, error: detail });
+      reminder = { state: 'failed', at: new Date().toISOString(), detail };
+    }
+  };
   if (reminder.state === 'pending') {
     const waitMs = remindAtMs - Date.now();
     const ended = waitMs > 0 ? await condition(() => endedAt !== undefined, waitMs) : endedAt !== undefined;
-    if (!ended) {
-      try {
-        await reminderActivities.remindMaintenanceAuthor.executeWithOptions(
-          { summary: `remind ${input.author} that the window ends at ${input.endsAt}` },
-          [{ windowId: input.id, author: input.author, reason: input.reason, endsAt: input.endsAt, remindBefore: input.remindBefore }],
-        );
-        reminder = { state: 'sent', at: new Date().toISOString() };
-      } catch (error) {
-        const detail = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-        log.warn('maintenance reminder failed', { windowId: input.id, error: detail });
-        reminder = { state: 'failed', at: new Date().toISOString(), detail };
-      }
-    }
+    if (!ended) void remind();
   }
 
   const remainingMs = endsAtMs - Date.now();

@@ -53,8 +53,8 @@ const WindowView = Type.Object({
 });
 
 /**
- * Maintenance windows: alerts matching an active one open their incident
- * but page nobody until it ends. The author comes from the credential.
+ * Registers the maintenance window routes. Alerts matching an active window
+ * open their incident but send no page until it ends. The author comes from the credential.
  */
 export function registerMaintenanceRoutes(app: FastifyInstance, maintenance: MaintenanceService): void {
   const tags = ['maintenance'];

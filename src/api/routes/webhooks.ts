@@ -175,8 +175,8 @@ async function recordResolved(deps: Deps, request: FastifyRequest, alert: Normal
 
 /**
  * A PagerDuty-format acknowledge acknowledges the incident as an engineer's
- * command would. One already acknowledged or closed, or none at all, is
- * answered 202 as PagerDuty does: the sender has nothing to fix.
+ * command would. One already acknowledged or closed, or none at all, gets
+ * 202 as from PagerDuty, because the sender has nothing to fix.
  */
 async function acknowledge(deps: Deps, request: FastifyRequest, incidentId: string): Promise<AlertAccepted | undefined> {
   try {

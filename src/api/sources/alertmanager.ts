@@ -82,7 +82,7 @@ type AnyGroup = AlertmanagerWebhook | GrafanaWebhook;
 
 interface GroupContext {
   source: Extract<AlertSource, 'alertmanager' | 'grafana'>;
-  /** What identifies the group at its source; the incident ID derives from it. */
+  /** Identity of the group at its source; the incident ID derives from it. */
   identity: string;
   defaultService: string;
   mapping: SeverityMappingConfig;
@@ -103,9 +103,10 @@ export function normalizeGrafana(payload: GrafanaWebhook, mapping: SeverityMappi
 }
 
 /**
- * The group fires while any listed alert fires or any alert was left out
- * of the list (`truncatedAlerts`): an alert nobody has seen resolve has not
- * resolved. The group's own `status` is not trusted over that.
+ * Normalises a group. It fires while any listed alert fires or any alert
+ * was left out of the list (`truncatedAlerts`), because an alert not seen
+ * to resolve may still be firing. The group's own `status` does not
+ * override that.
  */
 function normalizeGroup(payload: AnyGroup, context: GroupContext): NormalizedAlert {
   const commonLabels = payload.commonLabels ?? {};

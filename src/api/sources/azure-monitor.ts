@@ -50,21 +50,22 @@ export const AzureMonitorAlert = Type.Object(
 export type AzureMonitorAlert = Static<typeof AzureMonitorAlert>;
 
 /**
- * The alert's ID is its identity: Azure sends the same `alertId` when the
- * condition fires and when it resolves. The service is the `service` custom
+ * Normalises an Azure Monitor alert. Its `alertId` is the identity, because
+ * Azure sends the same ID when the condition fires and when it resolves. The service is the `service` custom
  * property, else the name of the first target resource.
  */
 export function normalizeAzureMonitor(payload: AzureMonitorAlert, mapping: SeverityMappingConfig, defaultService: string): NormalizedAlert {
   const { essentials } = payload.data;
   const custom = payload.data.customProperties ?? {};
   const targets = essentials.alertTargetIDs ?? [];
+  // Custom properties come first, so one cannot override an essentials field.
   const labels: Record<string, string> = {
+    ...custom,
     alertRule: essentials.alertRule,
     severity: essentials.severity,
     monitorCondition: essentials.monitorCondition,
     ...(essentials.signalType === undefined ? {} : { signalType: essentials.signalType }),
     ...(essentials.monitoringService === undefined ? {} : { monitoringService: essentials.monitoringService }),
-    ...custom,
   };
   const status = essentials.monitorCondition === 'Fired' ? 'firing' : 'resolved';
   const service = (custom['service'] ?? resourceName(targets[0]) ?? defaultService).slice(0, MAX_SERVICE_CHARS);

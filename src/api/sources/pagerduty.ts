@@ -48,7 +48,7 @@ export const PagerDutyEvent = Type.Object(
 
 export type PagerDutyEvent = Static<typeof PagerDutyEvent>;
 
-/** PagerDuty's answer to an accepted event, with the incident it landed on. */
+/** PagerDuty's response to an accepted event, plus the incident it landed on. */
 export const PagerDutyAccepted = Type.Object({
   status: Type.Literal('success'),
   message: Type.String(),
@@ -59,7 +59,7 @@ export const PagerDutyAccepted = Type.Object({
   ]),
 });
 
-/** The incident ID an acknowledge or resolve addresses. */
+/** Returns the incident ID that an acknowledge or resolve with this dedup key addresses. */
 export function pagerDutyIncidentId(dedupKey: string): string {
   return incidentIdFor('pagerduty', dedupKey);
 }
@@ -118,7 +118,7 @@ export function normalizePagerDutyTrigger(
   };
 }
 
-/** A resolve as the workflow's "all resolved" notification. */
+/** Builds the workflow's "all resolved" notification from a resolve event. */
 export function normalizePagerDutyResolve(dedupKey: string, mapping: SeverityMappingConfig, defaultService: string): NormalizedAlert {
   return {
     incidentId: pagerDutyIncidentId(dedupKey),
@@ -141,7 +141,7 @@ export function normalizePagerDutyResolve(dedupKey: string, mapping: SeverityMap
   };
 }
 
-/** The custom details' string fields, which act as labels; PagerDuty allows any JSON there. */
+/** Returns the string fields of `custom_details`, which act as labels (PagerDuty allows any JSON there). */
 function stringFields(details: unknown): Record<string, string> {
   if (typeof details !== 'object' || details === null || Array.isArray(details)) return {};
   return Object.fromEntries(Object.entries(details).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));

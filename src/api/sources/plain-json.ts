@@ -61,7 +61,7 @@ export function normalizePlainAlert(alert: PlainAlert, mapping: SeverityMappingC
   };
 }
 
-/** A severity the sender named must be one the integration knows; a typo must not become the default. */
+/** Maps a severity the sender named. It must be in the integration's table, so a typo never becomes the default. */
 function explicitSeverity(value: string, mapping: SeverityMappingConfig): Severity {
   const upper = value.toUpperCase();
   if ((SEVERITIES as readonly string[]).includes(upper)) return upper as Severity;

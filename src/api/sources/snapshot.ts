@@ -25,7 +25,7 @@ export const SNAPSHOT_LIMITS = {
 
 export const SNAPSHOT_LIMIT_BYTES = 16 * 1024;
 
-/** Longest summary and service name an incident takes from an alert. */
+/** Maximum lengths of the summary, service name and dedup key an incident takes from an alert. */
 export const MAX_SUMMARY_CHARS = 300;
 export const MAX_SERVICE_CHARS = 100;
 export const MAX_DEDUP_KEY_CHARS = 1024;
