@@ -131,7 +131,7 @@ describe('grafana normaliser', () => {
 });
 
 describe('azure monitor normaliser', () => {
-  it('maps Sev1 to P1 with the alert ID as identity and the custom service', () => {
+  it('maps Sev1 to P1 by alert ID', () => {
     const payload = fixture<AzureMonitorAlert>('azure-monitor-fired');
 
     const alert = normalizeAzureMonitor(payload, mapping.azure, 'barq');

@@ -37,7 +37,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** Every documented error response: route, status and the codes its description lists. */
+/** Lists every documented error response: route, status and the codes its description names. */
 function documentedErrors(): Array<{ route: string; status: number; codes: string[]; ref: string | undefined }> {
   return Object.entries(doc.paths).flatMap(([path, operations]) =>
     Object.entries(operations).flatMap(([method, operation]) =>
@@ -82,7 +82,7 @@ describe('openapi document', () => {
   it('documents every catalogue code on some route', () => {
     const documented = new Set(documentedErrors().flatMap((error) => error.codes));
 
-    // ROUTE_NOT_FOUND answers paths that are not in the document at all.
+    // ROUTE_NOT_FOUND is returned for paths that are not in the document at all.
     const missing = Object.keys(API_ERRORS).filter((code) => code !== 'ROUTE_NOT_FOUND' && !documented.has(code));
 
     expect(missing).toEqual([]);

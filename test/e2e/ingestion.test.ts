@@ -208,7 +208,7 @@ describe('alert ingestion end to end', () => {
     expect(runs).toHaveLength(1);
   });
 
-  it('pagerduty: gives a trigger without a key a new one, then acknowledges and resolves by it', async () => {
+  it('pagerduty: keyless trigger, acknowledge, resolve', async () => {
     const { dedup_key: _key, ...trigger } = fixture('pagerduty-trigger');
 
     const opened = await post('pagerduty', trigger);

@@ -23,7 +23,7 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** A P2 incident declared now whose alert matched a window ending `holdMinutes` later. */
+/** Builds a P2 incident declared now whose alert matched a window ending `holdMinutes` later. */
 async function heldIncident(holdMinutes: number): Promise<IncidentInput> {
   const declaredAt = new Date(await env.currentTimeMs());
   const input = incidentInput(`held-${randomUUID()}`, 'P2', testConfig(), declaredAt);
