@@ -1,72 +1,36 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildApp, type App } from '../../src/api/app.js';
-import { parseApiTokens } from '../../src/api/auth.js';
-import type { Config } from '../../src/config/schema.js';
 import type { IncidentView } from '../../src/shared/incident.js';
-import { createWorker } from '../../src/worker/worker.js';
-import { testConfig } from '../helpers/config.js';
-import { Receiver } from '../helpers/receiver.js';
-import { eventually, startDevServer } from '../helpers/temporal.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+import { eventually } from '../helpers/temporal.js';
 
 const ALICE_TOKEN = 'alice-token-0123456789abcdef';
 const GRAFANA_SECRET = 'grafana-hmac-secret-for-tests';
 const ROUTING_KEY = 'b4e7c1a09d3f4e52a8c6f0e2d7b91a3c';
 
-let env: TestWorkflowEnvironment;
-let app: App;
-let apiUrl: string;
-let worker: Worker;
-let running: Promise<void>;
-const pager = new Receiver();
-const barqApi = new Receiver();
+let stack: Stack;
 
 beforeAll(async () => {
-  env = await startDevServer();
-  await pager.start();
-  await barqApi.start();
-  barqApi.respond = () => ({ status: 200, body: { status: 'Healthy' } });
-
-  const config: Config = testConfig((draft) => {
-    draft.service.baseUrl = barqApi.url;
-    draft.redis.url = inject('redisUrl');
-    draft.temporal.namespace = env.namespace ?? 'default';
-    // No development inbox runs here; chat and the status page would only fail.
-    draft.chat.provider = 'none';
-    draft.statusPage.webhook = 'none';
-    for (const contact of draft.contacts) contact.webhook = `${pager.url}/pages/${contact.id}`;
-    draft.alerts.integrations.grafana!.auth = {
-      kind: 'hmac',
-      secretEnv: 'GRAFANA_SECRET',
-      signatureHeader: 'X-Grafana-Alerting-Signature',
-      timestampHeader: 'X-Grafana-Alerting-Timestamp',
-    };
-    draft.alerts.integrations.pagerduty!.auth = { kind: 'routing-key', keyEnv: 'PAGERDUTY_ROUTING_KEY' };
-  });
-
-  app = await buildApp({
-    config,
-    client: env.client,
-    tokens: parseApiTokens(`alice=${ALICE_TOKEN},bob=bob-token-0123456789abcdef`),
+  stack = await startStack({
+    tokens: `alice=${ALICE_TOKEN},bob=bob-token-0123456789abcdef`,
     env: { GRAFANA_SECRET, PAGERDUTY_ROUTING_KEY: ROUTING_KEY },
+    patch: (draft) => {
+      draft.alerts.integrations.grafana!.auth = {
+        kind: 'hmac',
+        secretEnv: 'GRAFANA_SECRET',
+        signatureHeader: 'X-Grafana-Alerting-Signature',
+        timestampHeader: 'X-Grafana-Alerting-Timestamp',
+      };
+      draft.alerts.integrations.pagerduty!.auth = { kind: 'routing-key', keyEnv: 'PAGERDUTY_ROUTING_KEY' };
+    },
   });
-  apiUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-  worker = await createWorker({ config, connection: env.nativeConnection, devInboxUrl: apiUrl });
-  running = worker.run();
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await app?.close();
-  await pager.stop();
-  await barqApi.stop();
-  await env?.teardown();
+  await stack?.stop();
 });
 
 function fixture(name: string): Record<string, any> {
@@ -92,7 +56,7 @@ async function post(route: string, payload: unknown, headers: Record<string, str
     signing['x-grafana-alerting-signature'] = createHmac('sha256', GRAFANA_SECRET).update(`${timestamp}:${body}`).digest('hex');
   }
   const auth: Record<string, string> = route === 'grafana' || route === 'pagerduty' ? {} : { authorization: `Bearer ${ALICE_TOKEN}` };
-  const response = await fetch(`${apiUrl}/webhooks/${route}`, {
+  const response = await fetch(`${stack.apiUrl}/webhooks/${route}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...auth, ...signing, ...headers },
     body,
@@ -101,7 +65,7 @@ async function post(route: string, payload: unknown, headers: Record<string, str
 }
 
 async function api(method: string, path: string, body?: unknown, token = ALICE_TOKEN) {
-  const response = await fetch(`${apiUrl}${path}`, {
+  const response = await fetch(`${stack.apiUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -198,7 +162,7 @@ describe('alert ingestion end to end', () => {
     }, '50 occurrences');
     const runs = await eventually(async () => {
       const listed: string[] = [];
-      for await (const execution of env.client.workflow.list({ query: `WorkflowId = '${id}'` })) listed.push(execution.runId);
+      for await (const execution of stack.env.client.workflow.list({ query: `WorkflowId = '${id}'` })) listed.push(execution.runId);
       return listed.length > 0 ? listed : undefined;
     }, 'the run in visibility');
 
@@ -250,11 +214,11 @@ describe('maintenance windows end to end', () => {
       const current = await view(id);
       return current.checks.initial.length > 0 ? current : undefined;
     }, 'the initial checks');
-    const pagesWhileHeld = pager.requests.filter((request) => (request.body as { incidentId?: string })?.incidentId === id);
+    const pagesWhileHeld = stack.pager.requests.filter((request) => (request.body as { incidentId?: string })?.incidentId === id);
 
     const ended = await api('POST', `/maintenance-windows/${windowId}/end`);
     const page = await eventually(
-      async () => pager.requests.find((request) => (request.body as { incidentId?: string })?.incidentId === id),
+      async () => stack.pager.requests.find((request) => (request.body as { incidentId?: string })?.incidentId === id),
       'the page after the window ended',
     );
     const again = await api('POST', `/maintenance-windows/${windowId}/end`);

@@ -5,59 +5,24 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildApp, type App } from '../../src/api/app.js';
-import { parseApiTokens } from '../../src/api/auth.js';
-import type { Config } from '../../src/config/schema.js';
-import { createWorker } from '../../src/worker/worker.js';
-import { testConfig } from '../helpers/config.js';
-import { Receiver } from '../helpers/receiver.js';
-import { startDevServer } from '../helpers/temporal.js';
+import { startStack, type Stack } from '../helpers/stack.js';
 
 const run = promisify(execFile);
 const TOKEN = 'schemathesis-token-0123456789';
 const SCHEMATHESIS = fileURLToPath(new URL('../../tools/schemathesis/bin/schemathesis', import.meta.url));
 
-let env: TestWorkflowEnvironment;
-let app: App;
-let apiUrl: string;
-let worker: Worker;
-let running: Promise<void>;
+let stack: Stack;
 let workDir: string;
-const barqApi = new Receiver();
-const pager = new Receiver();
 
 beforeAll(async () => {
-  env = await startDevServer();
-  await barqApi.start();
-  await pager.start();
-  barqApi.respond = () => ({ status: 200, body: { status: 'Healthy' } });
-
-  const config: Config = testConfig((draft) => {
-    draft.service.baseUrl = barqApi.url;
-    draft.redis.url = inject('redisUrl');
-    draft.temporal.namespace = env.namespace ?? 'default';
-    draft.chat.provider = 'none';
-    draft.statusPage.webhook = 'none';
-    for (const contact of draft.contacts) contact.webhook = `${pager.url}/pages/${contact.id}`;
-  });
-  app = await buildApp({ config, client: env.client, tokens: parseApiTokens(`fuzzer=${TOKEN}`) });
-  apiUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-  worker = await createWorker({ config, connection: env.nativeConnection, devInboxUrl: apiUrl });
-  running = worker.run();
+  stack = await startStack({ tokens: `fuzzer=${TOKEN}` });
   workDir = mkdtempSync(join(tmpdir(), 'schemathesis-'));
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await app?.close();
-  await barqApi.stop();
-  await pager.stop();
-  await env?.teardown();
+  await stack?.stop();
   if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
 });
 
@@ -82,9 +47,9 @@ describe('openapi contract under schemathesis', () => {
         configFile,
         '--no-color',
         'run',
-        `${apiUrl}/openapi.json`,
+        `${stack.apiUrl}/openapi.json`,
         '--url',
-        apiUrl,
+        stack.apiUrl,
         '--header',
         `Authorization: Bearer ${TOKEN}`,
         '--checks',
