@@ -14,7 +14,7 @@ import { DevInbox } from '../../src/api/dev-inbox.js';
 import type { Config } from '../../src/config/schema.js';
 import { WORKFLOW_TYPE_BY_SEVERITY, type IncidentView, type TimelineEntry } from '../../src/shared/incident.js';
 import { createWorker } from '../../src/worker/worker.js';
-import { alertReceivedSignal, viewQuery } from '../../src/workflows/incident-messages.js';
+import { acknowledgeUpdate, alertReceivedSignal, viewQuery } from '../../src/workflows/incident-messages.js';
 import { alertmanagerPayload } from '../helpers/alertmanager.js';
 import { incidentInput, testConfig } from '../helpers/config.js';
 import { configFile } from '../helpers/config-files.js';
@@ -190,8 +190,8 @@ describe('public status page end to end', () => {
   });
 });
 
-describe('worker killed while paging', () => {
-  it('delivers the page exactly once', async () => {
+describe('drill: worker killed while paging', () => {
+  it('delivers the page exactly once and goes on', async () => {
     // A receiver that leaves the first request open and replies to a repeated
     // key with `duplicate: true`, as a pager that deduplicates does.
     const seen = new Set<string>();
@@ -253,6 +253,9 @@ describe('worker killed while paging', () => {
       expect(seen.size).toBe(new Set(requests).size);
       expect(timelineOf(view, 'page-sent').find((entry) => entry.contactId === 'primary-oncall')?.message).toContain('(receiver had it already)');
       expect(timelineOf(view, 'page-retry').some((entry) => entry.contactId === 'primary-oncall')).toBe(true);
+      // The incident goes on under the restarted worker.
+      const acknowledged = await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: 'alice' }] });
+      expect(acknowledged.status).toBe('acknowledged');
       await handle.terminate('drill finished');
     } finally {
       child?.kill('SIGKILL');

@@ -29,7 +29,8 @@ export class Receiver {
     return `http://127.0.0.1:${address.port}`;
   }
 
-  async start(): Promise<this> {
+  /** Listens on `port`, or on a free one; a restarted receiver passes its old port. */
+  async start(port = 0): Promise<this> {
     this.server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -47,14 +48,17 @@ export class Receiver {
         response.end(JSON.stringify(reply.body ?? {}));
       });
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', resolve));
     return this;
   }
 
   async stop(): Promise<void> {
+    const server = this.server;
+    // Connections kept alive by clients would otherwise hold the port open.
+    server?.closeAllConnections();
     await new Promise<void>((resolve) => {
-      if (this.server === undefined) resolve();
-      else this.server.close(() => resolve());
+      if (server === undefined) resolve();
+      else server.close(() => resolve());
     });
   }
 
