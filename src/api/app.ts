@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 import type { Config } from '../config/schema.js';
 import { identitiesFrom, identify, type ApiToken } from './auth.js';
@@ -47,11 +47,25 @@ declare module 'fastify' {
   }
 }
 
+const MAX_PARAM_LENGTH = 500;
+
 /** Builds the API without listening, so tests can use `inject`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
     bodyLimit: deps.config.api.bodyLimitBytes,
+    // Above every ID pattern (follow-up IDs reach 300 characters), so a long
+    // ID gets the schema's 400 naming the parameter.
+    maxParamLength: MAX_PARAM_LENGTH,
+    // Errors the router raises before any route; answered from the catalogue
+    // without echoing the path.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const apiError =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new ApiError('INVALID_PARAMETER', `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`, { field: 'params' })
+          : new ApiError('INVALID_REQUEST', 'the URL is malformed', { field: 'url' });
+      void reply.status(apiError.statusCode).send(apiError.toBody());
+    },
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -67,7 +81,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('actor', '');
   app.decorateRequest('rawBody', undefined);
   app.addSchema(ErrorBodySchema);
-  await registerOpenApi(app, deps.config);
+  const integrations = integrationsFrom(deps.config, deps.env ?? process.env);
+  await registerOpenApi(app, deps.config, integrations);
 
   const identities = identitiesFrom(deps.config, deps.tokens);
   const identifyEngineer = (request: FastifyRequest) =>
@@ -94,7 +109,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const incidents = new IncidentService(deps.client, deps.config);
   const maintenance = new MaintenanceService(deps.client, deps.config);
-  const integrations = integrationsFrom(deps.config, deps.env ?? process.env);
   registerHealthRoutes(app, deps.client);
   registerWebhookRoutes(app, { config: deps.config, incidents, maintenance, integrations, identifyEngineer });
   registerMaintenanceRoutes(app, maintenance);

@@ -14,7 +14,6 @@ import {
   type AlertOccurrence,
   type AlertSource,
   type IncidentInput,
-  type IncidentStatus,
   type IncidentView,
   type MaintenanceHold,
   type Severity,
@@ -36,11 +35,17 @@ import { isDeadlineExceeded, translateTemporalError, type Subject } from './temp
 /** How long the API waits for Temporal and the worker to confirm a command or return a query result. */
 const COMMAND_DEADLINE_MS = 30_000;
 
+/**
+ * What the API did with one alert. The incident's own severity and status
+ * can differ (a running incident keeps its own); GET /incidents/:id has
+ * them. Reading them here would cost a second call to Temporal per alert.
+ */
 export interface AlertAccepted {
   id: string;
-  severity: string;
-  status: IncidentStatus;
-  /** The maintenance window that holds the incident's pages, when the alert matched one. */
+  /** The severity this alert maps to. */
+  alertSeverity: Severity;
+  alertStatus: 'firing' | 'resolved';
+  /** The maintenance window the alert matched; it holds the pages of an incident this alert opened. */
   maintenanceWindowId?: string;
 }
 
@@ -83,7 +88,7 @@ export class IncidentService {
       ...(hold === undefined ? {} : { maintenance: hold }),
     };
 
-    const handle = await this.call({ kind: 'incident', id: group.incidentId }, () =>
+    await this.call({ kind: 'incident', id: group.incidentId }, () =>
       this.client.workflow.signalWithStart(WORKFLOW_TYPE_BY_SEVERITY[group.severity], {
         workflowId: group.incidentId,
         taskQueue: this.config.temporal.taskQueue,
@@ -101,37 +106,30 @@ export class IncidentService {
           (hold === undefined ? '' : ` Pages held by maintenance window ${hold.windowId} until ${hold.endsAt}.`),
       }),
     );
-
-    // A running incident keeps its own severity and status; the search
-    // attributes hold them once its first workflow task has run.
-    const description = await this.call({ kind: 'incident', id: group.incidentId }, () => handle.describe());
-    const heldBy = description.typedSearchAttributes.get(IncidentMaintenanceWindow);
     return {
       id: group.incidentId,
-      severity: description.typedSearchAttributes.get(IncidentSeverity) ?? group.severity,
-      status: (description.typedSearchAttributes.get(IncidentStatusKey) as IncidentStatus | undefined) ?? 'open',
-      ...(heldBy === undefined ? {} : { maintenanceWindowId: heldBy }),
+      alertSeverity: group.severity,
+      alertStatus: 'firing',
+      ...(hold === undefined ? {} : { maintenanceWindowId: hold.windowId }),
     };
   }
 
   /**
-   * Passes "all resolved" to a running incident. A resolved group with no
-   * running incident opens nothing and returns undefined.
+   * Passes an alert to a running incident only: "all resolved", or a firing
+   * notice that must not open an incident. Without a running incident it
+   * records nothing and returns undefined.
    */
-  async recordResolved(group: NormalizedAlert, receivedAt: Date): Promise<AlertAccepted | undefined> {
+  async recordOnRunning(group: NormalizedAlert, receivedAt: Date): Promise<AlertAccepted | undefined> {
     const handle = this.client.workflow.getHandle(group.incidentId);
     try {
-      await handle.signal(alertReceivedSignal, occurrenceOf(group, receivedAt));
+      await this.client.connection.withDeadline(Date.now() + COMMAND_DEADLINE_MS, () =>
+        handle.signal(alertReceivedSignal, occurrenceOf(group, receivedAt)),
+      );
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw translateTemporalError({ kind: 'incident', id: group.incidentId }, error);
     }
-    const description = await this.call({ kind: 'incident', id: group.incidentId }, () => handle.describe());
-    return {
-      id: group.incidentId,
-      severity: description.typedSearchAttributes.get(IncidentSeverity) ?? group.severity,
-      status: (description.typedSearchAttributes.get(IncidentStatusKey) as IncidentStatus | undefined) ?? 'open',
-    };
+    return { id: group.incidentId, alertSeverity: group.severity, alertStatus: group.snapshot.status };
   }
 
   /**
@@ -281,6 +279,7 @@ export class IncidentService {
 function occurrenceOf(group: NormalizedAlert, receivedAt: Date): AlertOccurrence {
   return {
     status: group.snapshot.status,
+    severity: group.severity,
     receivedAt: receivedAt.toISOString(),
     alertCount: group.snapshot.alertCount,
     firingCount: group.snapshot.firingCount,

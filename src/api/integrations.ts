@@ -26,44 +26,47 @@ export interface Integration {
 
 const DEFAULT_MAX_AGE = '5m';
 
+/** Shortest secret accepted, as for BARQ_API_TOKEN; a basic-auth user name may be shorter. */
+const MIN_SECRET_LENGTH = 16;
+
 /**
- * Reads each configured integration's secrets from the environment. A
- * variable the configuration names but the environment lacks stops start-up,
- * so a source never runs unauthenticated by mistake.
+ * Reads each configured integration's secrets from the environment. Unset,
+ * empty or short secrets stop start-up, all named in one error, so a source
+ * never runs unauthenticated or weakly authenticated by mistake.
  */
 export function integrationsFrom(config: Config, env: NodeJS.ProcessEnv): Map<IntegrationName, Integration> {
   const integrations = new Map<IntegrationName, Integration>();
+  const problems: string[] = [];
   for (const [name, integration] of Object.entries(config.alerts.integrations) as Array<[IntegrationName, IntegrationConfig | undefined]>) {
     if (integration === undefined) continue;
     const { perMinute, burst } = integration.rateLimit;
+    const credentials = integration.auth === undefined ? undefined : credentialsFrom(name, integration.auth, env, problems);
     integrations.set(name, {
       name,
       config: integration,
-      ...(integration.auth === undefined ? {} : { credentials: credentialsFrom(name, integration.auth, env) }),
+      ...(credentials === undefined ? {} : { credentials }),
       limiter: new RateLimiter(perMinute, burst),
     });
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(problems.join(', '), undefined, 'the integration secrets that alerts.integrations.*.auth names', 'the environment');
   }
   return integrations;
 }
 
-function credentialsFrom(name: string, auth: IntegrationAuthConfig, env: NodeJS.ProcessEnv): IntegrationCredentials {
-  const secret = (variable: string | undefined): string => {
+function credentialsFrom(name: string, auth: IntegrationAuthConfig, env: NodeJS.ProcessEnv, problems: string[]): IntegrationCredentials {
+  const secret = (variable: string | undefined, minLength = MIN_SECRET_LENGTH): string => {
     const value = variable === undefined ? undefined : env[variable];
-    if (variable === undefined || value === undefined || value === '') {
-      throw new ConfigError(
-        variable ?? `alerts.integrations.${name}.auth`,
-        undefined,
-        `a secret for the ${name} integration (alerts.integrations.${name}.auth names it)`,
-        'the environment',
-      );
-    }
-    return value;
+    if (variable === undefined) problems.push(`alerts.integrations.${name}.auth`);
+    else if (value === undefined || value === '') problems.push(`${variable} (unset, for ${name})`);
+    else if (value.length < minLength) problems.push(`${variable} (${value.length} characters, at least ${minLength} expected, for ${name})`);
+    return value ?? '';
   };
   switch (auth.kind) {
     case 'bearer':
       return { kind: 'bearer', digest: sha256(secret(auth.tokenEnv)) };
     case 'basic':
-      return { kind: 'basic', digest: sha256(`${secret(auth.usernameEnv)}:${secret(auth.passwordEnv)}`) };
+      return { kind: 'basic', digest: sha256(`${secret(auth.usernameEnv, 1)}:${secret(auth.passwordEnv)}`) };
     case 'routing-key':
       return { kind: 'routing-key', digest: sha256(secret(auth.keyEnv)) };
     case 'hmac':
@@ -134,8 +137,13 @@ export function checkSignature(
   if (credentials.timestampHeader !== undefined) {
     const timestampField = `headers.${credentials.timestampHeader}`;
     const timestamp = single(headers[credentials.timestampHeader]);
-    if (timestamp === undefined || !/^[0-9]{1,12}$/.test(timestamp)) {
-      throw new ApiError('INVALID_SIGNATURE', `${timestampField} must be the signing time in Unix seconds`, { field: timestampField });
+    if (timestamp === undefined || timestamp === '') {
+      throw new ApiError('INVALID_SIGNATURE', `${timestampField} is missing; expected the signing time in Unix seconds`, { field: timestampField });
+    }
+    if (!/^[0-9]{1,11}$/.test(timestamp)) {
+      throw new ApiError('INVALID_SIGNATURE', `${timestampField} is ${JSON.stringify(timestamp.slice(0, 40))}; expected the signing time in Unix seconds`, {
+        field: timestampField,
+      });
     }
     const skewSeconds = Math.round(Math.abs(now - Number(timestamp) * 1000) / 1000);
     if (skewSeconds * 1000 > credentials.maxAgeMs) {
@@ -150,7 +158,8 @@ export function checkSignature(
   const expected = hmac.update(rawBody).digest();
   const presented = /^[0-9a-fA-F]{64}$/.test(signature) ? Buffer.from(signature, 'hex') : undefined;
   if (presented === undefined || !timingSafeEqual(presented, expected)) {
-    throw new ApiError('INVALID_SIGNATURE', `${signatureField} does not match the hex HMAC-SHA256 of the request body`, { field: signatureField });
+    const signed = credentials.timestampHeader === undefined ? 'the request body' : `"<${credentials.timestampHeader}>:<request body>"`;
+    throw new ApiError('INVALID_SIGNATURE', `${signatureField} does not match the hex HMAC-SHA256 of ${signed}`, { field: signatureField });
   }
 }
 

@@ -147,10 +147,10 @@ export class MaintenanceService {
     await this.refresh();
     const now = this.now();
     const labels = { ...alert.snapshot.groupLabels, ...alert.snapshot.commonLabels };
-    const window = this.windows().find(
-      (candidate) =>
-        statusAt(candidate, now) === 'active' && matchesMaintenance(candidate.matchers, alert.service, labels),
-    );
+    // Of several matching windows, the one that ends last holds the pages.
+    const window = this.windows()
+      .filter((candidate) => statusAt(candidate, now) === 'active' && matchesMaintenance(candidate.matchers, alert.service, labels))
+      .sort((a, b) => Date.parse(b.endsAt) - Date.parse(a.endsAt))[0];
     if (window === undefined) return undefined;
     return { windowId: window.id, endsAt: window.endsAt, reason: window.reason, author: window.author };
   }

@@ -263,6 +263,8 @@ export interface CarriedState {
 
 export interface AlertOccurrence {
   status: 'firing' | 'resolved';
+  /** The severity the alert maps to; absent in occurrences recorded before it was sent. */
+  severity?: Severity;
   receivedAt: string;
   alertCount: number;
   firingCount: number;
@@ -539,6 +541,8 @@ export interface IncidentView {
   cooldownEndsAt?: string;
   /** The maintenance window holding this incident's pages, while it does. */
   maintenance?: MaintenanceHold;
+  /** The declaring alert as kept in history: labels, annotations, links; absent in old views. */
+  alert?: AlertSnapshot;
   /** True once the cool-down ended and a person must confirm the resolution. */
   confirmationRequested: boolean;
   severityHistory: SeverityChange[];

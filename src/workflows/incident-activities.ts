@@ -61,6 +61,7 @@ export async function sendPage(state: IncidentState, contactId: string, step: st
   const { input } = state;
   const hold = state.pagesHeld ? state.maintenance : undefined;
   if (hold !== undefined) {
+    state.heldPages.push({ contactId, step, reason });
     state.record({
       type: 'page-held',
       contactId,

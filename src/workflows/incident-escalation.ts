@@ -3,6 +3,7 @@ import { condition } from '@temporalio/workflow';
 import { durationToMs } from '../shared/duration.js';
 import type { EscalateRequest, Role } from '../shared/incident.js';
 import { sendPage } from './incident-activities.js';
+import { trackPublicStatus } from './incident-public-status.js';
 import { SYSTEM_ACTOR, type IncidentState } from './incident-state.js';
 
 /** Pending side effects (pages) the lifecycle waits for before the run ends. */
@@ -27,7 +28,7 @@ export async function escalateUntilAcknowledged(state: IncidentState, sideTasks:
   const { levels, repeat } = policy.escalation;
   let reason = state.input.carried === undefined ? 'incident declared' : `severity is now ${policy.severity}`;
   if (state.maintenance !== undefined) {
-    await holdForMaintenance(state);
+    await holdForMaintenance(state, sideTasks);
     reason = 'maintenance window ended while the incident is open';
   }
   if (!state.acknowledged && state.status === 'open') pageLevel(state, sideTasks, reason);
@@ -89,11 +90,11 @@ export async function escalateUntilAcknowledged(state: IncidentState, sideTasks:
 }
 
 /**
- * Waits, paging nobody, until the maintenance window that matched the
- * declaring alert ends or is ended early. The ladder then starts as if the
- * incident had just been declared.
+ * Waits, paging no one, until the maintenance window that matched the
+ * declaring alert ends or is ended early, then sends the pages it held.
+ * The ladder then starts as if the incident had just been declared.
  */
-async function holdForMaintenance(state: IncidentState): Promise<void> {
+async function holdForMaintenance(state: IncidentState, sideTasks: SideTasks): Promise<void> {
   const hold = state.maintenance;
   if (hold === undefined) return;
   if (state.input.carried === undefined) {
@@ -110,6 +111,13 @@ async function holdForMaintenance(state: IncidentState): Promise<void> {
     });
   }
   if (state.maintenance !== undefined && !state.stopping) state.endMaintenance('ended');
+  // Business and breach pages held meanwhile go out now, and the status
+  // page learns of the incident, if it is still open.
+  if (state.stopping || (state.status !== 'open' && state.status !== 'acknowledged')) return;
+  trackPublicStatus(state, sideTasks);
+  for (const page of state.heldPages.splice(0)) {
+    sideTasks.push(sendPage(state, page.contactId, page.step, `${page.reason} (held by the maintenance window)`));
+  }
 }
 
 /**

@@ -32,6 +32,8 @@ const MAX_PUBLIC_TITLE = 255;
  * declaration, monitoring in the cool-down, resolved at the end.
  */
 export function trackPublicStatus(state: IncidentState, sideTasks: SideTasks): void {
+  // Planned work held by a maintenance window is not announced as an outage.
+  if (state.maintenance !== undefined && state.publicUpdates.length === 0) return;
   const expected = PUBLIC_STATUS_OF[state.status];
   // Compared with the workflow's own last update, so an engineer's update
   // (which may state "identified" while the incident is open) is not undone.
@@ -42,6 +44,8 @@ export function trackPublicStatus(state: IncidentState, sideTasks: SideTasks): v
 
 /** Publishes the `resolved` update while the incident resolves, before its run is marked resolved. */
 export function announceResolution(state: IncidentState, sideTasks: SideTasks): void {
+  // An incident a maintenance window kept off the page has nothing to resolve there.
+  if (state.input.maintenance !== undefined && state.publicUpdates.length === 0) return;
   addPublicUpdate(state, sideTasks, { at: new Date().toISOString(), status: 'resolved', message: DEFAULT_PUBLIC_MESSAGE.resolved });
 }
 

@@ -1,6 +1,7 @@
 import { durationToMs } from '../shared/duration.js';
 import {
   ROLES,
+  SEVERITIES,
   type AlertOccurrence,
   type CarriedState,
   type ChangeSeverityRequest,
@@ -14,6 +15,7 @@ import {
   type PageRecord,
   type ResolutionType,
   type Role,
+  type Severity,
   type SeverityChange,
   type StageDeadline,
   type StagePolicy,
@@ -61,6 +63,12 @@ export class IncidentState {
   severityHistory: SeverityChange[];
   /** The maintenance window that holds every page, until it ends or is ended early. */
   maintenance?: MaintenanceHold;
+  /** Pages other than the ladder's that a maintenance window held; sent when it ends. */
+  readonly heldPages: Array<{ contactId: string; step: string; reason: string }> = [];
+  /** Alert counts of the last notification, so a change in them goes on the timeline. */
+  private lastAlertCounts = { firing: -1, total: -1 };
+  /** Severities an alert was flagged for, so each is flagged once. */
+  private readonly flaggedSeverities = new Set<Severity>();
 
   /** Position on the escalation ladder. */
   readonly escalation = { level: 0, cycle: 0, exhausted: false };
@@ -232,15 +240,18 @@ export class IncidentState {
   recordAlert(occurrence: AlertOccurrence): void {
     const first = this.alertOccurrences === 0 && occurrence.status === 'firing';
     const changed = occurrence.status !== this.alertStatus;
+    const countsChanged = occurrence.firingCount !== this.lastAlertCounts.firing || occurrence.alertCount !== this.lastAlertCounts.total;
     this.alertStatus = occurrence.status;
+    this.lastAlertCounts = { firing: occurrence.firingCount, total: occurrence.alertCount };
 
     if (occurrence.status === 'firing') {
       this.alertOccurrences += 1;
+      this.flagHigherSeverity(occurrence.severity);
       if (this.status === 'resolved-pending') {
         this.reopen();
         return;
       }
-      if (first || changed) {
+      if (first || changed || countsChanged) {
         this.record({ type: 'alert', message: `alert firing (${occurrence.firingCount} of ${occurrence.alertCount} alerts)` });
       }
       return;
@@ -255,6 +266,23 @@ export class IncidentState {
         message: `source reports every alert resolved; cool-down of ${this.input.policy.cooldown} started`,
       });
     }
+  }
+
+  /**
+   * Flags, once per severity, an alert that now maps above the incident's
+   * severity. Changing severity stays an engineer's decision, because the
+   * new policy pages other people.
+   */
+  private flagHigherSeverity(severity: Severity | undefined): void {
+    if (severity === undefined || this.flaggedSeverities.has(severity)) return;
+    if (SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(this.input.severity)) return;
+    this.flaggedSeverities.add(severity);
+    this.record({
+      type: 'alert',
+      flagged: true,
+      actor: SYSTEM_ACTOR,
+      message: `alert now maps to ${severity}, above this ${this.input.severity} incident; change the severity if it is right`,
+    });
   }
 
   acknowledge(actor: string, note?: string): void {
@@ -490,6 +518,7 @@ export class IncidentState {
       alertStatus: this.alertStatus,
       cooldownEndsAt: this.cooldownEndsAt,
       ...(this.maintenance === undefined ? {} : { maintenance: { ...this.maintenance } }),
+      alert: input.alert,
       confirmationRequested: this.confirmationRequested,
       severityHistory: [...this.severityHistory],
       followUpId: this.followUpId,

@@ -57,6 +57,7 @@ describe('alertmanager normaliser', () => {
 
     expect(alert.snapshot.status).toBe('firing');
     expect(alert.snapshot.firingCount).toBe(payload.truncatedAlerts);
+    expect(alert.opensIncident).toBe(false);
   });
 
   it('trusts a firing alert over a group status that says resolved', () => {

@@ -91,11 +91,11 @@ describe('integration credentials', () => {
   it('checks basic credentials', () => {
     const credentials = credentialsFor(
       { kind: 'basic', usernameEnv: 'AZ_USER', passwordEnv: 'AZ_PASSWORD' },
-      { AZ_USER: 'azure', AZ_PASSWORD: 'pa:ss' },
+      { AZ_USER: 'azure', AZ_PASSWORD: 'pa:ss-0123456789abcdef' },
     );
     const basic = (text: string) => `Basic ${Buffer.from(text).toString('base64')}`;
 
-    expect(() => checkAuthorizationHeader('grafana', credentials, basic('azure:pa:ss'))).not.toThrow();
+    expect(() => checkAuthorizationHeader('grafana', credentials, basic('azure:pa:ss-0123456789abcdef'))).not.toThrow();
     expect(() => checkAuthorizationHeader('grafana', credentials, basic('azure:pass'))).toThrow(/basic credentials/);
     expect(() => checkAuthorizationHeader('grafana', credentials, 'Basic !!!')).toThrow(/basic credentials/);
   });
@@ -104,7 +104,18 @@ describe('integration credentials', () => {
     const attempt = () => credentialsFor({ kind: 'bearer', tokenEnv: 'GRAFANA_TOKEN' }, {});
 
     expect(attempt).toThrow(ConfigError);
-    expect(attempt).toThrow(/GRAFANA_TOKEN is missing, expected a secret for the grafana integration/);
+    expect(attempt).toThrow(/GRAFANA_TOKEN \(unset, for grafana\)/);
+  });
+
+  it('names every short or unset secret at once', () => {
+    const config = testConfig((draft) => {
+      draft.alerts.integrations.grafana!.auth = { kind: 'bearer', tokenEnv: 'GRAFANA_TOKEN' };
+      draft.alerts.integrations.json!.auth = { kind: 'bearer', tokenEnv: 'JSON_TOKEN' };
+    });
+
+    const attempt = () => integrationsFrom(config, { GRAFANA_TOKEN: 'abc' });
+
+    expect(attempt).toThrow(/GRAFANA_TOKEN \(3 characters, at least 16 expected, for grafana\), JSON_TOKEN \(unset, for json\)/);
   });
 
   it('checks a PagerDuty routing key', () => {

@@ -26,7 +26,7 @@ beforeAll(async () => {
     integrations.grafana!.auth = { kind: 'hmac', secretEnv: 'GRAFANA_SECRET', signatureHeader: 'X-Grafana-Alerting-Signature' };
     integrations.azureMonitor!.auth = { kind: 'basic', usernameEnv: 'AZURE_USER', passwordEnv: 'AZURE_PASSWORD' };
   });
-  const env = { GRAFANA_SECRET: 'secret', AZURE_USER: 'azure', AZURE_PASSWORD: 'password' };
+  const env = { GRAFANA_SECRET: 'grafana-secret-0123456789', AZURE_USER: 'azure', AZURE_PASSWORD: 'azure-password-0123456789' };
   app = await buildApp({ config, client, tokens: [], env });
   const response = await app.inject({ method: 'GET', url: '/openapi.json' });
   expect(response.statusCode).toBe(200);

@@ -90,7 +90,7 @@ describe('incident end to end', () => {
     expect(first.status).toBe(202);
     expect(second.status).toBe(202);
     expect(second.body['incidents'][0].id).toBe(id);
-    expect(first.body['incidents'][0].severity).toBe('P0');
+    expect(first.body['incidents'][0].alertSeverity).toBe('P0');
 
     const page = await eventually(async () => pager.on('/pages/primary-oncall')[0], 'the primary page');
     const { runId } = await env.client.workflow.getHandle(id).describe();
@@ -192,7 +192,7 @@ describe('incident end to end', () => {
       return forIncident.length > 0 ? forIncident : undefined;
     }, 'the page in the development inbox');
 
-    expect(body['incidents'][0].severity).toBe('P3');
+    expect(body['incidents'][0].alertSeverity).toBe('P3');
     expect(pages).toHaveLength(1);
     expect(pages[0]?.contactId).toBe('engineering-manager');
     const { runId } = await env.client.workflow.getHandle(id).describe();
@@ -242,7 +242,7 @@ describe('incident end to end', () => {
       return view.body['severity'] === 'P0' ? (view.body as IncidentView) : undefined;
     }, 'the incident to continue as P0');
 
-    expect(body['incidents'][0].severity).toBe('P1');
+    expect(body['incidents'][0].alertSeverity).toBe('P1');
     expect(role.status).toBe(200);
     expect(role.body['roles']).toEqual({ 'incident-commander': 'secondary-oncall' });
     expect(task.status).toBe(200);

@@ -78,7 +78,7 @@ async function view(id: string): Promise<IncidentView> {
 }
 
 function incidentIdOf(route: string, body: Record<string, any>): string {
-  return String(route === 'pagerduty' ? body['incident'].id : body['incidents'][0].id);
+  return String(route === 'pagerduty' ? body['incident_id'] : body['incidents'][0].id);
 }
 
 const SOURCES = [
@@ -127,7 +127,7 @@ describe('alert ingestion end to end', () => {
     }, 'the cool-down');
 
     expect(opened.status).toBe(202);
-    expect(opened.body['incidents'][0].severity).toBe('P1');
+    expect(opened.body['incidents'][0]).toMatchObject({ alertSeverity: 'P1', alertStatus: 'firing' });
     expect(cooling.summary).toBe('nightly backup of BARQ_DB failed');
   });
 
@@ -148,6 +148,15 @@ describe('alert ingestion end to end', () => {
     expect(answer.status).toBe(202);
     expect(after.status).toBe('open');
     expect(after.alertStatus).toBe('firing');
+  });
+
+  it('opens nothing for a truncated group that says resolved', async () => {
+    const truncated = fresh(fixture('alertmanager-truncated-resolved'), 'alertmanager', `trunc-alone-${Date.now()}`);
+
+    const answer = await post('alertmanager', truncated);
+
+    expect(answer.status).toBe(202);
+    expect(answer.body).toEqual({ incidents: [] });
   });
 
   it('lands 50 concurrent posts of one group on one workflow and counts each', async () => {
@@ -180,13 +189,13 @@ describe('alert ingestion end to end', () => {
     const acknowledged = await post('pagerduty', { routing_key: ROUTING_KEY, event_action: 'acknowledge', dedup_key: dedupKey });
     const resolved = await post('pagerduty', { routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: dedupKey });
     const cooling = await eventually(async () => {
-      const current = await view(opened.body['incident'].id);
+      const current = await view(String(opened.body['incident_id']));
       return current.status === 'resolved-pending' ? current : undefined;
     }, 'the cool-down');
 
     expect(opened).toMatchObject({ status: 202, body: { status: 'success', message: 'Event processed' } });
     expect(dedupKey).toMatch(/^[0-9a-f]{32}$/);
-    expect(acknowledged.body['incident']).toMatchObject({ status: 'acknowledged' });
+    expect(acknowledged.body['incident_id']).toBe(opened.body['incident_id']);
     expect(resolved.status).toBe(202);
     expect(cooling.acknowledgedBy).toBe('pagerduty-events');
   });
@@ -195,7 +204,7 @@ describe('alert ingestion end to end', () => {
     const answer = await post('pagerduty', { routing_key: ROUTING_KEY, event_action: 'acknowledge', dedup_key: `unknown-${Date.now()}` });
 
     expect(answer.status).toBe(202);
-    expect(answer.body['incident']).toBeNull();
+    expect(answer.body['incident_id']).toBeNull();
   });
 });
 

@@ -129,6 +129,34 @@ describe('incident held by a maintenance window', () => {
   });
 });
 
+describe('business pages held by a maintenance window', () => {
+  it('sends them when the window ends with the incident open', async () => {
+    const taskQueue = `held-business-${randomUUID()}`;
+    const { activities, pages } = fakeActivities(() => env.currentTimeMs());
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+
+    await worker.runUntil(async () => {
+      const declaredAt = new Date(await env.currentTimeMs());
+      const input = incidentInput(`held-p0-${randomUUID()}`, 'P0', testConfig(), declaredAt);
+      input.maintenance = { windowId: 'maintenance-0123456789ab', endsAt: new Date(declaredAt.getTime() + 30 * 60_000).toISOString(), reason: 'upgrade', author: 'alice' };
+      const handle = await env.client.workflow.start('p0CriticalIncident', { workflowId: input.incidentId, taskQueue, args: [input] });
+
+      await env.sleep('10m');
+      const during = pages.filter((page) => page.incidentId === input.incidentId).map((page) => page.contactId);
+      await env.sleep('21m');
+      const after = pages.filter((page) => page.incidentId === input.incidentId && !page.step.startsWith('follow-up')).map((page) => page.contactId);
+      const resolved = await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'alice', summary: 'done', resolutionType: 'other' }] });
+      await closeFollowUp(env.client, resolved);
+
+      const business = testConfig().severities.P0.business.atDeclaration;
+      expect(during).toEqual([]);
+      expect(business.length).toBeGreaterThan(0);
+      for (const contactId of business) expect(after).toContain(contactId);
+      expect(after).toContain('primary-oncall');
+    });
+  });
+});
+
 describe('maintenance window workflow', () => {
   it('reminds the author 15 min before the end and completes at the end', async () => {
     const taskQueue = `window-${randomUUID()}`;

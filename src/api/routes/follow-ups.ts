@@ -4,7 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { addActionItemsUpdate, submitPostMortemUpdate, submitReportUpdate } from '../../workflows/post-incident-follow-up.js';
 import { errorResponses } from '../errors.js';
 import type { IncidentService } from '../incident-service.js';
-import { COMMAND_ERRORS, CommandHeaders, READ_ERRORS } from './schemas.js';
+import { COMMAND_ERRORS, CommandHeaders, Described, READ_ERRORS } from './schemas.js';
+
+const FollowUpViewSchema = Described('The follow-up view: report draft, deadlines, submissions and action items');
 
 const FollowUpParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,300}$' }) });
 
@@ -40,7 +42,7 @@ type Headers = Static<typeof CommandHeaders>;
  */
 export function registerFollowUpRoutes(app: FastifyInstance, incidents: IncidentService): void {
   const tags = ['follow-ups'];
-  const commandErrors = errorResponses(...COMMAND_ERRORS, 'FOLLOW_UP_NOT_FOUND');
+  const commandErrors = { 200: FollowUpViewSchema, ...errorResponses(...COMMAND_ERRORS, 'FOLLOW_UP_NOT_FOUND') };
   app.get(
     '/follow-ups/:id',
     {
@@ -48,7 +50,7 @@ export function registerFollowUpRoutes(app: FastifyInstance, incidents: Incident
         summary: 'Show a post-incident follow-up',
         tags,
         params: FollowUpParams,
-        response: errorResponses(...READ_ERRORS, 'FOLLOW_UP_NOT_FOUND'),
+        response: { 200: FollowUpViewSchema, ...errorResponses(...READ_ERRORS, 'FOLLOW_UP_NOT_FOUND') },
       },
     },
     async (request) => {

@@ -14,7 +14,7 @@ import {
 } from '../../workflows/incident-messages.js';
 import { ApiError, errorResponses } from '../errors.js';
 import type { IncidentService } from '../incident-service.js';
-import { COMMAND_ERRORS, CommandHeaders, IncidentId, IncidentParams, READ_ERRORS, StringEnum, Text } from './schemas.js';
+import { COMMAND_ERRORS, CommandHeaders, IncidentId, IncidentParams, IncidentViewSchema, READ_ERRORS, StringEnum, Text } from './schemas.js';
 
 const TaskParams = Type.Object({
   id: IncidentId,
@@ -83,7 +83,10 @@ export function registerIncidentRoutes(app: FastifyInstance, incidents: Incident
           params: options.params ?? IncidentParams,
           headers: CommandHeaders,
           body: schema,
-          response: errorResponses(...COMMAND_ERRORS, 'INCIDENT_NOT_FOUND', ...(options.params === undefined ? [] : ['TASK_NOT_FOUND' as const])),
+          response: {
+            200: IncidentViewSchema,
+            ...errorResponses(...COMMAND_ERRORS, 'INCIDENT_NOT_FOUND', ...(options.params === undefined ? [] : ['TASK_NOT_FOUND' as const])),
+          },
         },
       },
       async (request) => {
@@ -103,7 +106,7 @@ export function registerIncidentRoutes(app: FastifyInstance, incidents: Incident
         summary: "Show an incident's view",
         tags: ['incidents'],
         params: IncidentParams,
-        response: errorResponses(...READ_ERRORS, 'INCIDENT_NOT_FOUND'),
+        response: { 200: IncidentViewSchema, ...errorResponses(...READ_ERRORS, 'INCIDENT_NOT_FOUND') },
       },
     },
     async (request) => {

@@ -8,7 +8,10 @@ import { CommandHeaders, StringEnum, Text } from './schemas.js';
 
 const WindowId = Type.String({ pattern: `^${MAINTENANCE_ID_PREFIX}[0-9a-f]{12}$` });
 const WindowParams = Type.Object({ id: WindowId });
-const Labels = Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.String({ maxLength: 1024 }), { maxProperties: 30 });
+const Labels = Type.Record(Type.String(), Type.String({ maxLength: 1024 }), {
+  maxProperties: 30,
+  propertyNames: { minLength: 1, maxLength: 128 },
+});
 const Matchers = Type.Object(
   {
     service: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$' })),

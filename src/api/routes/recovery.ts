@@ -6,7 +6,12 @@ import type { Config } from '../../config/schema.js';
 import { approveRecoveryUpdate, rejectRecoveryUpdate, requestRecoveryUpdate } from '../../workflows/incident-messages.js';
 import { ApiError, ENGINEER_AUTH_ERRORS, errorResponses } from '../errors.js';
 import type { IncidentService } from '../incident-service.js';
-import { COMMAND_ERRORS, CommandHeaders, IncidentId, IncidentParams, Text } from './schemas.js';
+import { COMMAND_ERRORS, CommandHeaders, Described, IncidentId, IncidentParams, Text } from './schemas.js';
+
+const RecoveryRecordSchema = Type.Object(
+  { id: Type.String(), status: Type.String() },
+  { additionalProperties: true, description: 'The recovery request: step, requester, approver, outcome and times' },
+);
 
 const RequestParams = Type.Object({
   id: IncidentId,
@@ -37,7 +42,13 @@ export function registerRecoveryRoutes(app: FastifyInstance, incidents: Incident
 
   app.get(
     '/recovery-steps',
-    { schema: { summary: 'List the recovery catalogue', tags: ['recovery'], response: errorResponses(...ENGINEER_AUTH_ERRORS) } },
+    {
+      schema: {
+        summary: 'List the recovery catalogue',
+        tags: ['recovery'],
+        response: { 200: Type.Object({ steps: Type.Array(Described('A recovery step')) }), ...errorResponses(...ENGINEER_AUTH_ERRORS) },
+      },
+    },
     async () => ({ steps }),
   );
 
@@ -50,7 +61,7 @@ export function registerRecoveryRoutes(app: FastifyInstance, incidents: Incident
         params: IncidentParams,
         headers: CommandHeaders,
         body: RecoveryBodies.request,
-        response: errorResponses(...COMMAND_ERRORS, 'INCIDENT_NOT_FOUND'),
+        response: { 202: RecoveryRecordSchema, ...errorResponses(...COMMAND_ERRORS, 'INCIDENT_NOT_FOUND') },
       },
     },
     async (request, reply) => {
@@ -89,7 +100,7 @@ export function registerRecoveryRoutes(app: FastifyInstance, incidents: Incident
         params: RequestParams,
         headers: CommandHeaders,
         body: Type.Optional(RecoveryBodies.approve),
-        response: errorResponses(...COMMAND_ERRORS, 'INCIDENT_NOT_FOUND', 'RECOVERY_REQUEST_NOT_FOUND', 'SELF_APPROVAL'),
+        response: { 200: RecoveryRecordSchema, ...errorResponses(...COMMAND_ERRORS, 'INCIDENT_NOT_FOUND', 'RECOVERY_REQUEST_NOT_FOUND', 'SELF_APPROVAL') },
       },
     },
     async (request) => {
@@ -117,7 +128,7 @@ export function registerRecoveryRoutes(app: FastifyInstance, incidents: Incident
         params: RequestParams,
         headers: CommandHeaders,
         body: RecoveryBodies.reject,
-        response: errorResponses(...COMMAND_ERRORS, 'INCIDENT_NOT_FOUND', 'RECOVERY_REQUEST_NOT_FOUND'),
+        response: { 200: RecoveryRecordSchema, ...errorResponses(...COMMAND_ERRORS, 'INCIDENT_NOT_FOUND', 'RECOVERY_REQUEST_NOT_FOUND') },
       },
     },
     async (request) => {

@@ -25,6 +25,20 @@ export const CommandHeaders = Type.Object({
 /** A note, reason or message of an engineer. */
 export const Text = Type.String({ minLength: 1, maxLength: 4000 });
 
+/**
+ * The incident view, as far as the OpenAPI document describes it; every
+ * other field of `IncidentView` in src/shared/incident.ts passes through.
+ */
+export const IncidentViewSchema = Type.Object(
+  { id: Type.String(), severity: Type.String(), status: Type.String(), stage: Type.String() },
+  { additionalProperties: true, description: 'The incident view: deadlines, tasks, pages, checks, timeline and more' },
+);
+
+/** A response body the document describes only by its purpose. */
+export function Described(description: string) {
+  return Type.Object({}, { additionalProperties: true, description });
+}
+
 /** Errors of every command sent to an incident or follow-up as a Workflow Update. */
 export const COMMAND_ERRORS: readonly ApiErrorCode[] = [
   ...BODY_ERRORS,

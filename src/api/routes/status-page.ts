@@ -6,7 +6,7 @@ import { postStatusUpdate } from '../../workflows/incident-messages.js';
 import type { IncidentService } from '../incident-service.js';
 import type { StatusPageModelSource } from '../status-page-model.js';
 import { errorResponses } from '../errors.js';
-import { COMMAND_ERRORS, CommandHeaders, IncidentParams, Text } from './schemas.js';
+import { COMMAND_ERRORS, CommandHeaders, IncidentParams, IncidentViewSchema, Text } from './schemas.js';
 import { renderStatusPageHtml, statusPageJson } from '../status-page-render.js';
 
 
@@ -43,7 +43,7 @@ export function registerStatusPageRoutes(app: FastifyInstance, incidents: Incide
         params: IncidentParams,
         headers: CommandHeaders,
         body: StatusUpdateBody,
-        response: errorResponses(...COMMAND_ERRORS, 'INCIDENT_NOT_FOUND'),
+        response: { 200: IncidentViewSchema, ...errorResponses(...COMMAND_ERRORS, 'INCIDENT_NOT_FOUND') },
       },
     },
     async (request) => {

@@ -3,11 +3,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import type { IntegrationName } from '../../config/alerts-schema.js';
 import type { Config } from '../../config/schema.js';
+import { SEVERITIES } from '../../shared/incident.js';
 import { acknowledgeUpdate } from '../../workflows/incident-messages.js';
 import { BODY_ERRORS, ENGINEER_AUTH_ERRORS, ApiError, errorResponses, type ApiErrorCode } from '../errors.js';
 import type { AlertAccepted, IncidentService } from '../incident-service.js';
 import { checkAuthorizationHeader, checkRoutingKey, checkSignature, type Integration } from '../integrations.js';
 import type { MaintenanceService } from '../maintenance-service.js';
+import { securitySchemeFor } from '../openapi.js';
 import { AlertmanagerWebhook, GrafanaWebhook, normalizeAlertmanager, normalizeGrafana } from '../sources/alertmanager.js';
 import { AzureMonitorAlert, normalizeAzureMonitor } from '../sources/azure-monitor.js';
 import {
@@ -19,18 +21,22 @@ import {
   pagerDutyIncidentId,
 } from '../sources/pagerduty.js';
 import { PlainAlert, normalizePlainAlert } from '../sources/plain-json.js';
-import type { NormalizedAlert } from '../sources/snapshot.js';
+import { UNKNOWN_SERVICE, type NormalizedAlert } from '../sources/snapshot.js';
+import { StringEnum } from './schemas.js';
 
-const Accepted = Type.Object({
-  incidents: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      severity: Type.String(),
-      status: Type.String(),
-      maintenanceWindowId: Type.Optional(Type.String()),
-    }),
-  ),
-});
+const Accepted = Type.Object(
+  {
+    incidents: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        alertSeverity: StringEnum(SEVERITIES),
+        alertStatus: StringEnum(['firing', 'resolved']),
+        maintenanceWindowId: Type.Optional(Type.String()),
+      }),
+    ),
+  },
+  { description: 'The incident each alert was recorded on; empty when a resolved alert found no running incident' },
+);
 
 /** Actor recorded when a PagerDuty-format event acknowledges an incident. */
 const PAGERDUTY_ACTOR = 'pagerduty-events';
@@ -57,7 +63,7 @@ interface Deps {
  * with `signalWithStart`, a resolved one reaches only a running incident.
  */
 export function registerWebhookRoutes(app: FastifyInstance, deps: Deps): void {
-  const defaultService = deps.config.service.name;
+  const defaultService = UNKNOWN_SERVICE;
   const route = (
     name: IntegrationName,
     url: string,
@@ -76,7 +82,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: Deps): void {
           summary,
           description: credentialsText(integration),
           tags: ['alerts'],
-          ...(integration.credentials === undefined ? {} : { security: [] }),
+          security: securityOf(integration),
           body,
           response: { 202: response, ...errorResponses(...integrationErrors(integration)) },
         },
@@ -128,15 +134,15 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: Deps): void {
       if (integration.credentials !== undefined) checkRoutingKey(integration.credentials, event.routing_key);
       const dedupKey = pagerDutyDedupKey(event);
       const { severity } = integration.config;
-      const answer = (incident: AlertAccepted | undefined) =>
-        reply.status(202).send({ status: 'success', message: 'Event processed', dedup_key: dedupKey, incident: incident ?? null });
+      const answer = (incident: { id: string } | undefined) =>
+        reply.status(202).send({ status: 'success', message: 'Event processed', dedup_key: dedupKey, incident_id: incident?.id ?? null });
 
       if (event.event_action === 'trigger' && event.payload !== undefined) {
         const alert = normalizePagerDutyTrigger({ ...event, payload: event.payload }, dedupKey, severity, defaultService);
         return answer(await recordFiring(deps, request, alert));
       }
       if (event.event_action === 'resolve') {
-        return answer(await recordResolved(deps, request, normalizePagerDutyResolve(dedupKey, severity, defaultService)));
+        return answer(await recordOnRunning(deps, request, normalizePagerDutyResolve(dedupKey, severity, defaultService)));
       }
       return answer(await acknowledge(deps, request, pagerDutyIncidentId(dedupKey)));
     },
@@ -145,7 +151,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: Deps): void {
 }
 
 async function record(deps: Deps, request: FastifyRequest, reply: FastifyReply, alert: NormalizedAlert): Promise<unknown> {
-  const accepted = alert.snapshot.status === 'firing' ? await recordFiring(deps, request, alert) : await recordResolved(deps, request, alert);
+  const opens = alert.snapshot.status === 'firing' && alert.opensIncident;
+  const accepted = opens ? await recordFiring(deps, request, alert) : await recordOnRunning(deps, request, alert);
   return reply.status(202).send({ incidents: accepted === undefined ? [] : [accepted] });
 }
 
@@ -156,8 +163,7 @@ async function recordFiring(deps: Deps, request: FastifyRequest, alert: Normaliz
     {
       incidentId: alert.incidentId,
       source: alert.snapshot.source,
-      severity: accepted.severity,
-      incidentStatus: accepted.status,
+      severity: alert.severity,
       ...(hold === undefined ? {} : { maintenanceWindowId: hold.windowId }),
     },
     'firing alert recorded',
@@ -165,11 +171,11 @@ async function recordFiring(deps: Deps, request: FastifyRequest, alert: Normaliz
   return accepted;
 }
 
-async function recordResolved(deps: Deps, request: FastifyRequest, alert: NormalizedAlert): Promise<AlertAccepted | undefined> {
-  const accepted = await deps.incidents.recordResolved(alert, new Date());
-  const fields = { incidentId: alert.incidentId, source: alert.snapshot.source };
-  if (accepted === undefined) request.log.info(fields, 'resolved alert has no running incident; nothing opened');
-  else request.log.info({ ...fields, incidentStatus: accepted.status }, 'resolved alert recorded');
+async function recordOnRunning(deps: Deps, request: FastifyRequest, alert: NormalizedAlert): Promise<AlertAccepted | undefined> {
+  const accepted = await deps.incidents.recordOnRunning(alert, new Date());
+  const fields = { incidentId: alert.incidentId, source: alert.snapshot.source, alertStatus: alert.snapshot.status };
+  if (accepted === undefined) request.log.info(fields, 'alert has no running incident; nothing opened');
+  else request.log.info(fields, 'alert recorded on the running incident');
   return accepted;
 }
 
@@ -178,11 +184,11 @@ async function recordResolved(deps: Deps, request: FastifyRequest, alert: Normal
  * command would. One already acknowledged or closed, or none at all, gets
  * 202 as from PagerDuty, because the sender has nothing to fix.
  */
-async function acknowledge(deps: Deps, request: FastifyRequest, incidentId: string): Promise<AlertAccepted | undefined> {
+async function acknowledge(deps: Deps, request: FastifyRequest, incidentId: string): Promise<{ id: string } | undefined> {
   try {
     const view = await deps.incidents.command(incidentId, 'acknowledge', acknowledgeUpdate, { actor: PAGERDUTY_ACTOR });
     request.log.info({ incidentId, source: 'pagerduty' }, 'incident acknowledged by event');
-    return { id: view.id, severity: view.severity, status: view.status };
+    return { id: view.id };
   } catch (error) {
     if (error instanceof ApiError && (error.code === 'INCIDENT_NOT_FOUND' || error.code === 'INVALID_TRANSITION')) {
       request.log.info({ incidentId, source: 'pagerduty', reason: error.message }, 'acknowledge event changed nothing');
@@ -201,6 +207,11 @@ function integrationErrors(integration: Integration): ApiErrorCode[] {
   else if (kind === 'routing-key') codes.push('INVALID_CREDENTIALS');
   else codes.push('MISSING_CREDENTIALS', 'INVALID_CREDENTIALS');
   return codes;
+}
+
+function securityOf(integration: Integration): Array<Record<string, string[]>> {
+  const scheme = securitySchemeFor(integration.name, integration.credentials?.kind);
+  return scheme === undefined ? [] : [{ [scheme]: [] }];
 }
 
 function credentialsText(integration: Integration): string {

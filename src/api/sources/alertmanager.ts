@@ -96,7 +96,9 @@ export function normalizeAlertmanager(payload: AlertmanagerWebhook, mapping: Sev
 export function normalizeGrafana(payload: GrafanaWebhook, mapping: SeverityMappingConfig, defaultService: string): NormalizedAlert {
   const identity = `${payload.orgId ?? 1}/${payload.groupKey}`;
   const normalized = normalizeGroup(payload, { source: 'grafana', identity, defaultService, mapping });
-  if (payload.title !== undefined && normalized.snapshot.commonAnnotations['summary'] === undefined) {
+  // The title counts alerts ("[FIRING:2] ..."), so it is the last resort: it goes stale.
+  const named = normalized.snapshot.commonAnnotations['summary'] !== undefined || normalized.snapshot.commonLabels['alertname'] !== undefined;
+  if (payload.title !== undefined && !named) {
     normalized.summary = payload.title.slice(0, MAX_SUMMARY_CHARS);
   }
   return normalized;
@@ -114,6 +116,9 @@ function normalizeGroup(payload: AnyGroup, context: GroupContext): NormalizedAle
   const truncated = payload.truncatedAlerts ?? 0;
   const firing = payload.alerts.filter((alert) => alert.status === 'firing');
   const status = firing.length > 0 || truncated > 0 ? 'firing' : 'resolved';
+  // A group that says resolved with alerts left out keeps a running incident
+  // open, but is no reason to open one.
+  const opensIncident = firing.length > 0 || payload.status === 'firing';
   const deciding = firing.length > 0 ? firing : payload.alerts;
   const first = deciding[0];
 
@@ -149,5 +154,6 @@ function normalizeGroup(payload: AnyGroup, context: GroupContext): NormalizedAle
     service,
     summary,
     snapshot,
+    opensIncident,
   };
 }

@@ -80,6 +80,7 @@ export function normalizeAzureMonitor(payload: AzureMonitorAlert, mapping: Sever
     severity: severityFromLabels(labels, mapping),
     service,
     summary,
+    opensIncident: true,
     snapshot: buildSnapshot({
       source: 'azure-monitor',
       status,

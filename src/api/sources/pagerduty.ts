@@ -48,15 +48,13 @@ export const PagerDutyEvent = Type.Object(
 
 export type PagerDutyEvent = Static<typeof PagerDutyEvent>;
 
-/** PagerDuty's response to an accepted event, plus the incident it landed on. */
+/** PagerDuty's response to an accepted event, plus the ID of the incident it landed on. */
 export const PagerDutyAccepted = Type.Object({
   status: Type.Literal('success'),
   message: Type.String(),
   dedup_key: Type.String(),
-  incident: Type.Union([
-    Type.Object({ id: Type.String(), severity: Type.String(), status: Type.String() }),
-    Type.Null(),
-  ]),
+  /** Null when an acknowledge or resolve found no running incident to change. */
+  incident_id: Type.Union([Type.String(), Type.Null()]),
 });
 
 /** Returns the incident ID that an acknowledge or resolve with this dedup key addresses. */
@@ -103,6 +101,7 @@ export function normalizePagerDutyTrigger(
     severity,
     service,
     summary: payload.summary.slice(0, MAX_SUMMARY_CHARS),
+    opensIncident: true,
     snapshot: buildSnapshot({
       source: 'pagerduty',
       status: 'firing',
@@ -126,6 +125,7 @@ export function normalizePagerDutyResolve(dedupKey: string, mapping: SeverityMap
     severity: mapping.default,
     service: defaultService,
     summary: 'resolved by a PagerDuty event',
+    opensIncident: true,
     snapshot: buildSnapshot({
       source: 'pagerduty',
       status: 'resolved',

@@ -46,6 +46,7 @@ export function normalizePlainAlert(alert: PlainAlert, mapping: SeverityMappingC
     severity,
     service: alert.service ?? labels['service']?.slice(0, 100) ?? defaultService,
     summary: (alert.summary ?? `${alert.key} resolved`).slice(0, 300),
+    opensIncident: true,
     snapshot: buildSnapshot({
       source: 'json',
       status: alert.status,

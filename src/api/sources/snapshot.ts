@@ -38,7 +38,16 @@ export interface NormalizedAlert {
   service: string;
   summary: string;
   snapshot: AlertSnapshot;
+  /**
+   * False for a firing notice that must not open an incident: an
+   * Alertmanager group that says resolved while some alerts were left out
+   * of its list. It still reaches a running incident.
+   */
+  opensIncident: boolean;
 }
+
+/** Service of an alert that names none; it is not on the public status page. */
+export const UNKNOWN_SERVICE = 'unknown';
 
 /**
  * Derives the incident ID from the source and its identity. Hashing keeps
