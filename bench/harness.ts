@@ -24,7 +24,7 @@ export interface ArrivedPage {
   atMs: number;
 }
 
-/** Records every page; `/health/*` answers after `healthDelayMs`, standing in for a slow BARQ API. */
+/** Records every page; `/health/*` responds after `healthDelayMs`, standing in for a slow BARQ API. */
 export class BenchReceiver {
   readonly pages: ArrivedPage[] = [];
   /** Health check requests received, a sign of how many incidents ran their initial checks. */
@@ -148,16 +148,14 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
     await retry(async () => {
       if (api.exitCode !== null) throw new Fatal(`the API exited with code ${api.exitCode}: ${readFileSync(join(dir, 'api.log'), 'utf8').slice(-2000)}`);
       const response = await fetch(`${apiUrl}/health/ready`);
-      if (!response.ok) throw new Error(`readiness answered ${response.status}`);
+      if (!response.ok) throw new Error(`readiness returned HTTP ${response.status}`);
     }, 'the API');
   }
   await waitForWorker(worker);
 
   const stop = async () => {
     for (const child of [api, worker, server, redis]) {
-      if (child === undefined || child.exitCode !== null) continue;
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      if (child !== undefined) await terminate(child);
     }
     await connection.close();
     await receiver.stop();
@@ -173,7 +171,7 @@ export function residentMiB(pid: number): number {
   return Math.round(kib / 1024);
 }
 
-/** The value below which `fraction` of `values` fall (nearest rank). */
+/** Returns the value below which `fraction` of `values` fall (nearest rank). */
 export function percentile(values: readonly number[], fraction: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -213,7 +211,10 @@ export async function sleepMs(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Waits until the worker has bundled its workflows and polls; it logs nothing on stdout that says so. */
+/**
+ * Waits 20 s for the worker to bundle its workflows and start polling, as it
+ * logs no ready line to watch for, and fails if it exits meanwhile.
+ */
 async function waitForWorker(worker: ChildProcess): Promise<void> {
   // Bundling takes a few seconds; a worker that exits early fails the benchmark.
   for (let waited = 0; waited < 20_000; waited += 500) {
@@ -233,6 +234,16 @@ async function retry<T>(fn: () => Promise<T>, what: string, timeoutMs = 60_000):
       await sleepMs(300);
     }
   }
+}
+
+/** Stops a child with SIGTERM, or SIGKILL after 10 s, so no process outlives the benchmark. */
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** An error that ends a retry loop at once. */

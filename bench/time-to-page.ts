@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { BENCH_TOKEN, header, percentile, sleepMs, startBenchStack } from './harness.js';
 
 /**
- * Time from a webhook to the page at a loopback receiver, over new
- * incidents sent at a steady rate. The health endpoint answers after 2 s,
- * so a page that waited for the initial checks would show it.
+ * Measures the time from a webhook to the page at a loopback receiver, over
+ * new incidents sent at a steady rate. The health endpoint responds after
+ * 2 s, so a page that waited for the initial checks would show it.
  */
 const INCIDENTS = Number(process.env['BENCH_INCIDENTS'] ?? 500);
 const PER_SECOND = Number(process.env['BENCH_RATE'] ?? 10);
@@ -13,7 +13,7 @@ const HEALTH_DELAY_MS = 2000;
 
 async function main(): Promise<void> {
   console.log(header('Time to page', 'bench:page'));
-  console.log(`settings: ${INCIDENTS} new P2 incidents at ${PER_SECOND}/s, health checks answering after ${HEALTH_DELAY_MS} ms`);
+  console.log(`settings: ${INCIDENTS} new P2 incidents at ${PER_SECOND}/s, health checks responding after ${HEALTH_DELAY_MS} ms`);
   const stack = await startBenchStack();
   stack.receiver.healthDelayMs = HEALTH_DELAY_MS;
   const run = randomUUID();
