@@ -4,15 +4,15 @@ import autocannon from 'autocannon';
 
 import type { IncidentView } from '../src/shared/incident.js';
 import { viewQuery } from '../src/workflows/incident-messages.js';
-import { BENCH_TOKEN, header, pool, sleepMs, startBenchStack } from './harness.js';
+import { BENCH_TOKEN, header, pool, setting, sleepMs, startBenchStack } from './harness.js';
 
 /**
  * 20,000 alerts over 200 identities, sent as fast as the API takes them:
  * exactly 200 incidents must open and every occurrence must be counted.
  */
-const ALERTS = Number(process.env['BENCH_ALERTS'] ?? 20_000);
-const IDENTITIES = Number(process.env['BENCH_IDENTITIES'] ?? 200);
-const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
+const ALERTS = setting('BENCH_ALERTS', 20_000, 1, 1_000_000);
+const IDENTITIES = setting('BENCH_IDENTITIES', 200, 1, ALERTS);
+const CONNECTIONS = setting('BENCH_CONNECTIONS', 64, 1, 1000);
 
 async function main(): Promise<void> {
   console.log(header('Alert storm', 'bench:storm'));

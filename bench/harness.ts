@@ -17,6 +17,38 @@ import { devServerSearchAttributeFlags, registerSearchAttributes } from '../src/
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BENCH_TOKEN = 'bench-token-0123456789abcdef';
 
+/**
+ * Environment variables that override configuration keys (src/config/load.ts)
+ * or name another configuration; the benchmark's processes must not inherit
+ * them from the caller's shell.
+ */
+const CONFIG_VARIABLES = [
+  'BARQ_CONFIG',
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_TASK_QUEUE',
+  'TEMPORAL_UI_URL',
+  'PORT',
+  'HOST',
+  'BARQ_PUBLIC_URL',
+  'BARQ_DEV_INBOX',
+  'BARQ_SERVICE_URL',
+  'REDIS_URL',
+  'FLOWABLE_URL',
+  'BARQ_API_TOKEN',
+];
+
+/** Reads a whole-number `BENCH_*` setting, stopping the benchmark before it starts anything when it is out of range. */
+export function setting(name: string, fallback: number, min: number, max: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} is ${JSON.stringify(text)}; expected a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
 /** A page as the bench receiver saw it, with its arrival time. */
 export interface ArrivedPage {
   incidentId: string;
@@ -88,11 +120,38 @@ export interface BenchStackOptions {
  */
 export async function startBenchStack(options: BenchStackOptions = {}): Promise<BenchStack> {
   const dir = mkdtempSync(join(tmpdir(), 'barq-bench-'));
+  const children: ChildProcess[] = [];
   const receiver = new BenchReceiver();
+  // Everything started so far is stopped again when start-up fails.
+  const cleanUp = async () => {
+    for (const child of children.reverse()) await terminate(child);
+    await receiver.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    return await start(options, dir, children, receiver, cleanUp);
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+async function start(
+  options: BenchStackOptions,
+  dir: string,
+  children: ChildProcess[],
+  receiver: BenchReceiver,
+  cleanUp: () => Promise<void>,
+): Promise<BenchStack> {
   await receiver.start();
 
   const redisPort = await freePort();
   const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  children.push(redis);
+  await new Promise<void>((resolve, reject) => {
+    redis.once('spawn', resolve);
+    redis.once('error', (error) => reject(new Error('redis-server could not start; install it with: apt-get install redis-server', { cause: error })));
+  });
 
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
@@ -102,6 +161,7 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
     ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', ...devServerSearchAttributeFlags()],
     { stdio: 'ignore' },
   );
+  children.push(server);
   const connection = await retry(() => Connection.connect({ address }), 'the Temporal dev server');
   await registerSearchAttributes(connection, 'default');
   const client = new Client({ connection });
@@ -131,7 +191,8 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
   writeFileSync(configPath, stringify(config));
 
   const apiPort = await freePort();
-  const childEnv = { ...process.env, BARQ_CONFIG: configPath, TEMPORAL_ADDRESS: address, PORT: String(apiPort), BARQ_API_TOKEN: `bench=${BENCH_TOKEN}` };
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !CONFIG_VARIABLES.includes(key)));
+  const childEnv = { ...inherited, BARQ_CONFIG: configPath, TEMPORAL_ADDRESS: address, PORT: String(apiPort), BARQ_API_TOKEN: `bench=${BENCH_TOKEN}` };
   // The logs would drown the figures; they stay in the temporary folder while the benchmark runs.
   const logTo = (name: string) => openSync(join(dir, `${name}.log`), 'a');
   const worker = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
@@ -139,10 +200,12 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
     env: childEnv,
     stdio: ['ignore', logTo('worker'), logTo('worker')],
   });
+  children.push(worker);
   const api =
     options.withoutApi === true
       ? undefined
       : spawn(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], { cwd: REPO_ROOT, env: childEnv, stdio: ['ignore', logTo('api'), logTo('api')] });
+  if (api !== undefined) children.push(api);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   if (api !== undefined) {
     await retry(async () => {
@@ -151,15 +214,11 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
       if (!response.ok) throw new Error(`readiness returned HTTP ${response.status}`);
     }, 'the API');
   }
-  await waitForWorker(worker);
+  await waitForWorker(worker, join(dir, 'worker.log'));
 
   const stop = async () => {
-    for (const child of [api, worker, server, redis]) {
-      if (child !== undefined) await terminate(child);
-    }
     await connection.close();
-    await receiver.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await cleanUp();
   };
   return { address, apiUrl, client, config, receiver, worker, stop };
 }
@@ -211,15 +270,15 @@ export async function sleepMs(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/**
- * Waits 20 s for the worker to bundle its workflows and start polling, as it
- * logs no ready line to watch for, and fails if it exits meanwhile.
- */
-async function waitForWorker(worker: ChildProcess): Promise<void> {
-  // Bundling takes a few seconds; a worker that exits early fails the benchmark.
-  for (let waited = 0; waited < 20_000; waited += 500) {
-    if (worker.exitCode !== null) throw new Error(`the worker exited with code ${worker.exitCode}`);
-    await sleepMs(500);
+/** Waits for the worker's `worker started` log line (its workflows are bundled), failing with its log if it exits first. */
+async function waitForWorker(worker: ChildProcess, logFile: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const log = readFileSync(logFile, 'utf8');
+    if (worker.exitCode !== null) throw new Error(`the worker exited with code ${worker.exitCode}: ${log.slice(-2000)}`);
+    if (log.includes('worker started')) return;
+    if (Date.now() > deadline) throw new Error(`the worker did not start within 120 s: ${log.slice(-2000)}`);
+    await sleepMs(250);
   }
 }
 

@@ -6,16 +6,17 @@ import { WORKFLOW_TYPE_BY_SEVERITY, type IncidentInput } from '../src/shared/inc
 import { severityPolicy } from '../src/config/policy.js';
 import { normalizeAlertmanager } from '../src/api/sources/alertmanager.js';
 import { alertReceivedSignal } from '../src/workflows/incident-messages.js';
-import { BENCH_TOKEN, header, startBenchStack, type BenchStack } from './harness.js';
+import { IncidentSeverity, IncidentStatus } from '../src/workflows/search-attributes.js';
+import { BENCH_TOKEN, header, setting, startBenchStack, type BenchStack } from './harness.js';
 
 /**
  * Alertmanager webhooks per second through the API against raw
  * `signalWithStart` calls per second from a Temporal client, on one dev
- * server in one run. Both send to the same number of alert groups with the
- * same concurrency, so both start workflows at first and then signal them.
+ * server in one run. Each phase sends to 500 new alert groups with the same
+ * concurrency, so each starts 500 workflows and then signals them.
  */
-const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 20);
-const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
+const DURATION_S = setting('BENCH_DURATION_S', 20, 1, 600);
+const CONNECTIONS = setting('BENCH_CONNECTIONS', 32, 1, 1000);
 const GROUPS = 500;
 const ROUNDS = 2;
 
@@ -93,7 +94,14 @@ async function rawSignalWithStart(stack: BenchStack): Promise<{ perSecond: numbe
           taskQueue: config.temporal.taskQueue,
           args: [input],
           signal: alertReceivedSignal,
-          signalArgs: [{ status: 'firing', receivedAt: now.toISOString(), alertCount: 1, firingCount: 1 }],
+          signalArgs: [{ status: 'firing', severity: group.severity, receivedAt: now.toISOString(), alertCount: 1, firingCount: 1 }],
+          // The same request the API sends, so both sides ask the server for the same work.
+          typedSearchAttributes: [
+            { key: IncidentSeverity, value: group.severity },
+            { key: IncidentStatus, value: 'open' },
+          ],
+          staticSummary: `${group.severity} ${group.service}: ${group.summary}`,
+          staticDetails: `Opened by Alertmanager receiver \`${group.snapshot.receiver}\` with ${group.snapshot.alertCount} alert(s).`,
         });
         done += 1;
       } catch {

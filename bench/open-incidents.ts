@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { severityPolicy } from '../src/config/policy.js';
 import type { IncidentInput, IncidentView } from '../src/shared/incident.js';
 import { viewQuery } from '../src/workflows/incident-messages.js';
-import { header, percentile, pool, residentMiB, sleepMs, startBenchStack, type BenchStack } from './harness.js';
+import { header, percentile, pool, residentMiB, setting, sleepMs, startBenchStack, type BenchStack } from './harness.js';
 
 /**
  * Many P3 incidents open at once on one worker, each sleeping on its SLA
@@ -12,8 +12,20 @@ import { header, percentile, pool, residentMiB, sleepMs, startBenchStack, type B
  * incidents are declared back-dated so that their triage deadline (3 days
  * from declaration) falls at one instant, 150 s after they start.
  */
-const STEPS = (process.env['BENCH_STEPS'] ?? '1000,5000,10000').split(',').map(Number);
-const COHORT = Number(process.env['BENCH_COHORT'] ?? 1000);
+const STEPS = steps(process.env['BENCH_STEPS'] ?? '1000,5000,10000');
+const COHORT = setting('BENCH_COHORT', 1000, 1, 100_000);
+const BEFORE_LAST = STEPS.at(-2) ?? 0;
+if (COHORT > STEPS.at(-1)! - BEFORE_LAST) {
+  throw new Error(`BENCH_COHORT is ${COHORT}; expected at most ${STEPS.at(-1)! - BEFORE_LAST}, the last step of BENCH_STEPS minus the one before`);
+}
+
+/** Parses BENCH_STEPS: ascending whole numbers, comma-separated. */
+function steps(text: string): number[] {
+  const values = text.split(',').map((part) => Number(part.trim()));
+  const ascending = values.every((value, index) => Number.isInteger(value) && value > 0 && value > (values[index - 1] ?? 0));
+  if (!ascending || values.length === 0) throw new Error(`BENCH_STEPS is ${JSON.stringify(text)}; expected ascending whole numbers such as 1000,5000,10000`);
+  return values;
+}
 const START_CONCURRENCY = 32;
 /** Initial HTTP checks per incident (api-live and api-ready). */
 const HTTP_CHECKS = 2;

@@ -191,7 +191,7 @@ describe('public status page end to end', () => {
 });
 
 describe('drill: worker killed while paging', () => {
-  it('delivers the page exactly once and goes on', async () => {
+  it('reuses one idempotency key and goes on', async () => {
     // A receiver that leaves the first request open and replies to a repeated
     // key with `duplicate: true`, as a pager that deduplicates does.
     const seen = new Set<string>();

@@ -62,7 +62,8 @@ describe('drill: redis down', () => {
 
       const redisCheck = checked.checks.initial.find((check) => check.kind === 'redis');
       expect(redisCheck?.ok).toBe(false);
-      expect(checked.timeline.some((entry) => entry.type === 'check-failed' && entry.flagged === true)).toBe(true);
+      expect(redisCheck?.checkId).toBe('redis-ping');
+      expect(checked.timeline.some((entry) => entry.type === 'check-failed' && entry.checkId === 'redis-ping' && entry.flagged === true)).toBe(true);
       expect(page.body).toMatchObject({ incidentId: id });
       expect(resolved.status).toBe(200);
       expect(resolved.body['status']).toBe('resolved');
@@ -96,8 +97,9 @@ describe('drill: page receiver down for two minutes', () => {
 
       const retries = delivered.timeline.filter((entry) => entry.type === 'page-retry' && entry.contactId === 'primary-oncall');
       expect(whileDown.paged.find((page) => page.contactId === 'primary-oncall')?.state).not.toBe('delivered');
-      expect(retries.length).toBeGreaterThanOrEqual(5);
-      expect(retries.some((entry) => entry.message.includes('trying again in 1m'))).toBe(true);
+      // Two rounds of four attempts, each round followed by a 1 min pause.
+      expect(retries.filter((entry) => / \(attempt [0-9]\)/.test(entry.message)).length).toBeGreaterThanOrEqual(8);
+      expect(retries.filter((entry) => entry.message.includes('trying again in 1m')).length).toBeGreaterThanOrEqual(2);
       expect(stack.pager.on('/pages/primary-oncall')).toHaveLength(1);
       expect(delivered.timeline.some((entry) => entry.type === 'page-failed')).toBe(false);
     } finally {
@@ -119,8 +121,12 @@ describe('drill: dev server restart mid-incident', () => {
         { stdio: 'ignore' },
       );
     const stopServer = async (child: ChildProcess) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
     };
     const pager = await new Receiver().start();
     const barqApi = await new Receiver().start();
@@ -156,6 +162,7 @@ describe('drill: dev server restart mid-incident', () => {
 
         await stopServer(server);
         await new Promise((resolve) => setTimeout(resolve, 5_000));
+        const restartedAt = Date.now();
         server = startServer();
         const escalation = await eventually(async () => pager.on('/pages/secondary-oncall')[0], 'the escalation page', 120_000);
         const resolved = await eventually(
@@ -168,6 +175,7 @@ describe('drill: dev server restart mid-incident', () => {
         );
 
         expect(escalation.body).toMatchObject({ incidentId: id });
+        expect(escalation.receivedAtMs).toBeGreaterThan(restartedAt);
         expect(resolved.status).toBe(200);
         expect(resolved.body['status']).toBe('resolved');
         expect(pager.on('/pages/primary-oncall')).toHaveLength(1);

@@ -7,6 +7,8 @@ export interface ReceivedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: unknown;
+  /** When the request arrived, by this process's clock. */
+  receivedAtMs: number;
 }
 
 export interface ReceiverReply {
@@ -41,6 +43,7 @@ export class Receiver {
           path: request.url ?? '',
           headers: request.headers,
           body: text === '' ? undefined : safeJson(text),
+          receivedAtMs: Date.now(),
         };
         const index = this.requests.push(received) - 1;
         const reply = this.respond(received, index);
