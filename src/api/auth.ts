@@ -132,13 +132,14 @@ export function authenticate(header: string | undefined, tokens: readonly ApiTok
     if (timingSafeEqual(presented, token.digest)) identity = token.identity;
   }
   if (identity === undefined) {
-    throw new ApiError('INVALID_TOKEN', "headers.authorization holds a bearer token that is not an engineer's or one from BARQ_API_TOKEN", {
+    throw new ApiError('INVALID_TOKEN', "headers.authorization contains a bearer token that is not an engineer's or one from BARQ_API_TOKEN", {
       field: 'headers.authorization',
     });
   }
   return identity;
 }
 
-function sha256(text: string): Buffer {
+/** Returns the SHA-256 digest of `text`; secrets are compared as digests of equal length. */
+export function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }

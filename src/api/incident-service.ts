@@ -30,14 +30,12 @@ import {
 } from '../workflows/search-attributes.js';
 import { ApiError } from './errors.js';
 import type { NormalizedAlert } from './sources/snapshot.js';
-import { isDeadlineExceeded, translateTemporalError, type Subject } from './temporal-errors.js';
+import { TEMPORAL_DEADLINE_MS, callTemporal, isDeadlineExceeded, translateTemporalError, type Subject } from './temporal-errors.js';
 
-/** How long the API waits for Temporal and the worker to confirm a command or return a query result. */
-const COMMAND_DEADLINE_MS = 30_000;
 
 /**
- * What the API did with one alert. The incident's own severity and status
- * can differ (a running incident keeps its own); GET /incidents/:id has
+ * Record of one accepted alert. The incident's own severity and status can
+ * differ, because a running incident keeps its own; GET /incidents/:id returns
  * them. Reading them here would cost a second call to Temporal per alert.
  */
 export interface AlertAccepted {
@@ -45,11 +43,11 @@ export interface AlertAccepted {
   /** The severity this alert maps to. */
   alertSeverity: Severity;
   alertStatus: 'firing' | 'resolved';
-  /** The maintenance window the alert matched; it holds the pages of an incident this alert opened. */
+  /** ID of the maintenance window the alert matched, which delays the pages of an incident this alert opened. */
   maintenanceWindowId?: string;
 }
 
-/** How each source names itself in the Temporal UI. */
+/** Name of each source in the Temporal UI. */
 const SOURCE_TITLES: Record<AlertSource, string> = {
   alertmanager: 'Alertmanager receiver',
   grafana: 'Grafana contact point',
@@ -122,12 +120,10 @@ export class IncidentService {
   async recordOnRunning(group: NormalizedAlert, receivedAt: Date): Promise<AlertAccepted | undefined> {
     const handle = this.client.workflow.getHandle(group.incidentId);
     try {
-      await this.client.connection.withDeadline(Date.now() + COMMAND_DEADLINE_MS, () =>
-        handle.signal(alertReceivedSignal, occurrenceOf(group, receivedAt)),
-      );
+      await this.call({ kind: 'incident', id: group.incidentId }, () => handle.signal(alertReceivedSignal, occurrenceOf(group, receivedAt)));
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return undefined;
-      throw translateTemporalError({ kind: 'incident', id: group.incidentId }, error);
+      if (error instanceof ApiError && error.code === 'INCIDENT_NOT_FOUND') return undefined;
+      throw error;
     }
     return { id: group.incidentId, alertSeverity: group.severity, alertStatus: group.snapshot.status };
   }
@@ -228,7 +224,7 @@ export class IncidentService {
     // would reach a workflow without that update.
     await this.describeKind(subject);
     try {
-      return await this.client.connection.withDeadline(Date.now() + COMMAND_DEADLINE_MS, () =>
+      return await this.client.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
         handle.executeUpdate(update, { args: [request], updateId: id }),
       );
     } catch (error) {
@@ -243,7 +239,7 @@ export class IncidentService {
       if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadlineExceeded(error)) {
         throw new ApiError(
           'COMMAND_NOT_CONFIRMED',
-          `the worker did not confirm ${command} within ${COMMAND_DEADLINE_MS / 1000} s; it may still apply. ` +
+          `the worker did not confirm ${command} within ${TEMPORAL_DEADLINE_MS / 1000} s; it may still apply. ` +
             `Check the ${subject.kind}, and retry with the same Idempotency-Key to avoid a second command.`,
           { id: subject.id, idempotencyKey: id },
           { cause: error },
@@ -253,7 +249,7 @@ export class IncidentService {
     }
   }
 
-  /** Describes the workflow, answering 404 when it is not of the subject's kind. */
+  /** Describes the workflow, and raises a 404 error when it is not of the subject's kind. */
   private async describeKind(subject: Subject): Promise<WorkflowExecutionDescription> {
     const description = await this.describe(subject);
     const types: readonly string[] = subject.kind === 'incident' ? Object.values(WORKFLOW_TYPE_BY_SEVERITY) : ['postIncidentFollowUp'];
@@ -268,11 +264,7 @@ export class IncidentService {
   }
 
   private async call<T>(subject: Subject, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await this.client.connection.withDeadline(Date.now() + COMMAND_DEADLINE_MS, fn);
-    } catch (error) {
-      throw translateTemporalError(subject, error);
-    }
+    return callTemporal(this.client, subject, fn);
   }
 }
 

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -6,6 +6,7 @@ import type { IntegrationAuthConfig, IntegrationConfig, IntegrationName } from '
 import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import { durationToMs } from '../shared/duration.js';
+import { sha256 } from './auth.js';
 import { ApiError } from './errors.js';
 
 /** An integration's credentials as read from the environment, kept only as digests or keys. */
@@ -98,7 +99,7 @@ export function checkAuthorizationHeader(name: string, credentials: IntegrationC
   let presented: string | undefined = match?.[1];
   if (presented !== undefined && credentials.kind === 'basic') presented = decodeBasic(presented);
   if (presented === undefined || !timingSafeEqual(sha256(presented), credentials.digest)) {
-    throw new ApiError('INVALID_CREDENTIALS', `headers.authorization does not hold the ${name} integration's ${scheme.toLowerCase()} credentials`, {
+    throw new ApiError('INVALID_CREDENTIALS', `headers.authorization does not contain the ${name} integration's ${scheme.toLowerCase()} credentials`, {
       field: 'headers.authorization',
       scheme,
     });
@@ -201,8 +202,4 @@ function decodeBasic(encoded: string): string | undefined {
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
 }

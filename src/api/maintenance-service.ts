@@ -18,9 +18,8 @@ import { endMaintenanceUpdate, maintenanceWindowQuery } from '../workflows/maint
 import { IncidentMaintenanceWindow } from '../workflows/search-attributes.js';
 import { ApiError } from './errors.js';
 import type { NormalizedAlert } from './sources/snapshot.js';
-import { translateTemporalError, type Subject } from './temporal-errors.js';
+import { callTemporal, type Subject } from './temporal-errors.js';
 
-const DEADLINE_MS = 30_000;
 /** Running windows are read from Temporal's visibility at most this often. */
 const CACHE_TTL_MS = 5_000;
 /**
@@ -147,7 +146,7 @@ export class MaintenanceService {
     await this.refresh();
     const now = this.now();
     const labels = { ...alert.snapshot.groupLabels, ...alert.snapshot.commonLabels };
-    // Of several matching windows, the one that ends last holds the pages.
+    // Of several matching windows, the one that ends last delays the pages.
     const window = this.windows()
       .filter((candidate) => statusAt(candidate, now) === 'active' && matchesMaintenance(candidate.matchers, alert.service, labels))
       .sort((a, b) => Date.parse(b.endsAt) - Date.parse(a.endsAt))[0];
@@ -232,11 +231,7 @@ export class MaintenanceService {
   }
 
   private async call<T>(subject: Subject, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await this.client.connection.withDeadline(Date.now() + DEADLINE_MS, fn);
-    } catch (error) {
-      throw translateTemporalError(subject, error);
-    }
+    return callTemporal(this.client, subject, fn);
   }
 }
 

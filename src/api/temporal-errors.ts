@@ -1,9 +1,24 @@
-import { WorkflowUpdateFailedError, isGrpcServiceError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, isGrpcServiceError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 
 import { INVALID_REQUEST, INVALID_TRANSITION, UNKNOWN_TASK } from '../shared/incident.js';
 import { SELF_APPROVAL, UNKNOWN_RECOVERY_REQUEST, UNKNOWN_RECOVERY_STEP } from '../shared/recovery.js';
 import { ApiError, type ApiErrorCode } from './errors.js';
+
+/** Time the API waits for Temporal and the worker to confirm a command or return a query result. */
+export const TEMPORAL_DEADLINE_MS = 30_000;
+
+/**
+ * Runs one call to Temporal under the API's deadline and translates its
+ * failure into the API's error catalogue.
+ */
+export async function callTemporal<T>(client: Client, subject: Subject, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await client.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, fn);
+  } catch (error) {
+    throw translateTemporalError(subject, error);
+  }
+}
 
 /** Target of a request: an incident or a follow-up, by workflow ID. */
 export interface Subject {
