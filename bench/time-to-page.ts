@@ -56,8 +56,8 @@ async function main(): Promise<void> {
     const fromAccepted = [...pages].map(([id, atMs]) => atMs - sent.get(id)!.acceptedAtMs);
     console.log(`accepted: ${sent.size}, rejected: ${failures}, paged: ${pages.size}`);
     console.log(`from webhook sent to page received: p50 ${percentile(fromSent, 0.5)} ms, p99 ${percentile(fromSent, 0.99)} ms, max ${Math.max(...fromSent)} ms`);
-    const early = fromAccepted.some((ms) => ms < 0) ? ' (negative: the page came before the answer)' : '';
-    console.log(`from webhook answered to page received: p50 ${percentile(fromAccepted, 0.5)} ms, p99 ${percentile(fromAccepted, 0.99)} ms${early}`);
+    const early = fromAccepted.some((ms) => ms < 0) ? ' (negative: the page came before the response)' : '';
+    console.log(`from webhook response to page received: p50 ${percentile(fromAccepted, 0.5)} ms, p99 ${percentile(fromAccepted, 0.99)} ms${early}`);
     const p99 = percentile(fromSent, 0.99);
     const complete = failures === 0 && pages.size === INCIDENTS;
     console.log(

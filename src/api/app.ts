@@ -24,7 +24,7 @@ import { registerWebhookRoutes } from './routes/webhooks.js';
 export interface AppDeps {
   config: Config;
   client: Client;
-  /** Where integration secrets are read from; defaults to `process.env`. */
+  /** Environment the integration secrets are read from; defaults to `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** Tokens from BARQ_API_TOKEN, accepted besides the engineers' tokens in the configuration. */
   tokens: readonly ApiToken[];
@@ -57,8 +57,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Above every ID pattern (follow-up IDs reach 300 characters), so a long
     // ID gets the schema's 400 naming the parameter.
     maxParamLength: MAX_PARAM_LENGTH,
-    // Errors the router raises before any route; answered from the catalogue
-    // without echoing the path.
+    // Errors the router raises before any route. The response comes from the
+    // catalogue and does not echo the path.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
       const apiError =
         error.code === 'FST_ERR_MAX_PARAM_LENGTH'

@@ -44,7 +44,7 @@ export const API_ERRORS = {
   INVALID_TRANSITION: {
     status: 409,
     title: 'Conflict',
-    description: 'The command does not apply in the current state; `details` holds that state.',
+    description: 'The command does not apply in the current state, which `details` contains.',
   },
   BODY_TOO_LARGE: { status: 413, title: 'Payload Too Large', description: 'The body is larger than api.bodyLimitBytes.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported Media Type', description: 'The body is not application/json.' },
@@ -54,7 +54,7 @@ export const API_ERRORS = {
     description: 'The integration sent more than its rate limit; retry after the Retry-After header\'s seconds.',
   },
   INTERNAL: { status: 500, title: 'Internal Server Error', description: 'An unexpected error; the API log has it.' },
-  TEMPORAL_UNAVAILABLE: { status: 503, title: 'Service Unavailable', description: 'Temporal did not answer; retry shortly.' },
+  TEMPORAL_UNAVAILABLE: { status: 503, title: 'Service Unavailable', description: 'Temporal did not respond; retry shortly.' },
   COMMAND_NOT_CONFIRMED: {
     status: 503,
     title: 'Service Unavailable',

@@ -27,10 +27,10 @@ const SeverityMapping = Type.Object(
 
 /**
  * Credentials an integration must present instead of an engineer's token.
- * Secrets come from the API's environment; `kind` selects the fields that apply:
- * bearer (tokenEnv), basic (usernameEnv, passwordEnv), hmac (secretEnv,
- * signatureHeader, optional timestampHeader and maxAge) and routing-key
- * (keyEnv, PagerDuty's `routing_key` in the body).
+ * Secrets come from the API's environment. `kind` selects the fields that
+ * apply: bearer (tokenEnv), basic (usernameEnv, passwordEnv), hmac
+ * (secretEnv, signatureHeader, optional timestampHeader and maxAge) and
+ * routing-key (keyEnv, compared with PagerDuty's `routing_key` in the body).
  */
 const IntegrationAuth = Type.Object(
   {

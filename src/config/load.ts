@@ -274,7 +274,7 @@ const OPTIONAL_AUTH_FIELDS: Partial<Record<IntegrationAuthConfig['kind'], Array<
   hmac: ['timestampHeader', 'maxAge'],
 };
 
-/** Each integration's credentials have the fields of their kind, and maintenance limits fit together. */
+/** Checks that each integration's credentials have the fields of their kind, and that the maintenance limits fit together. */
 function checkIngestion(config: Config, source: string): void {
   for (const [name, integration] of Object.entries(config.alerts.integrations)) {
     const auth = integration?.auth;

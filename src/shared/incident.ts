@@ -186,7 +186,7 @@ export type AlertSource = (typeof ALERT_SOURCES)[number];
 export interface AlertSnapshot {
   source: AlertSource;
   status: 'firing' | 'resolved';
-  /** Who sent it: the Alertmanager or Grafana receiver, the Azure alert rule, the PagerDuty event source. */
+  /** Sender: the Alertmanager or Grafana receiver, the Azure alert rule, the PagerDuty event source. */
   receiver: string;
   groupLabels: Record<string, string>;
   commonLabels: Record<string, string>;
@@ -224,7 +224,7 @@ export interface IncidentInput {
   declaredAt: string;
   policy: SeverityPolicy;
   alert: AlertSnapshot;
-  /** Present when the declaring alert matched a maintenance window: nobody is paged until it ends. */
+  /** Window the declaring alert matched, if any; no one is paged until it ends. */
   maintenance?: MaintenanceHold;
   /** State carried from the previous severity's run after a severity change. */
   carried?: CarriedState;

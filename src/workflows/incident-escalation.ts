@@ -101,7 +101,7 @@ async function holdForMaintenance(state: IncidentState, sideTasks: SideTasks): P
     state.record({
       type: 'maintenance',
       actor: SYSTEM_ACTOR,
-      message: `alert matched maintenance window ${hold.windowId} by ${hold.author} (${hold.reason}); nobody is paged until ${hold.endsAt}`,
+      message: `alert matched maintenance window ${hold.windowId} by ${hold.author} (${hold.reason}); no one is paged until ${hold.endsAt}`,
     });
   }
   const remainingMs = Date.parse(hold.endsAt) - Date.now();

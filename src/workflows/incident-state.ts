@@ -61,7 +61,7 @@ export class IncidentState {
   followUpId?: string;
   pendingSeverityChange?: ChangeSeverityRequest;
   severityHistory: SeverityChange[];
-  /** The maintenance window that holds every page, until it ends or is ended early. */
+  /** Maintenance window that delays every page until it ends or is ended early. */
   maintenance?: MaintenanceHold;
   /** Pages other than the ladder's that a maintenance window held; sent when it ends. */
   readonly heldPages: Array<{ contactId: string; step: string; reason: string }> = [];
@@ -211,7 +211,7 @@ export class IncidentState {
     return false;
   }
 
-  /** True while a maintenance window holds the incident's pages. */
+  /** True while a maintenance window delays the incident's pages. */
   get pagesHeld(): boolean {
     return this.maintenance !== undefined && Date.now() < Date.parse(this.maintenance.endsAt);
   }

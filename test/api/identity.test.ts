@@ -52,7 +52,7 @@ describe('identify', () => {
 
   it('refuses a token that a name in the header cannot replace', () => {
     expect(() => identify(fromAddress('127.0.0.1', { authorization: 'Bearer not-a-known-token-at-all' }), identities)).toThrow(
-      "headers.authorization holds a bearer token that is not an engineer's or one from BARQ_API_TOKEN",
+      "headers.authorization contains a bearer token that is not an engineer's or one from BARQ_API_TOKEN",
     );
   });
 

@@ -15,7 +15,7 @@ export interface Stack {
   env: TestWorkflowEnvironment;
   app: App;
   apiUrl: string;
-  /** Answers the health checks with 200. */
+  /** Returns 200 to the health checks. */
   barqApi: Receiver;
   /** Receives every contact's pages at `/pages/<contact>`. */
   pager: Receiver;

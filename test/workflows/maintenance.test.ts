@@ -71,7 +71,7 @@ describe('incident held by a maintenance window', () => {
       const incidentPages = pages.filter((page) => page.incidentId === input.incidentId && !page.step.startsWith('follow-up'));
       expect(during.paged).toHaveLength(0);
       expect(during.maintenance?.windowId).toBe('maintenance-0123456789ab');
-      expect(during.timeline.some((entry) => entry.type === 'maintenance' && entry.message.includes('nobody is paged until'))).toBe(true);
+      expect(during.timeline.some((entry) => entry.type === 'maintenance' && entry.message.includes('no one is paged until'))).toBe(true);
       expect(incidentPages.map((page) => `${page.step}:${page.contactId}`)).toEqual(['escalation-0:primary-oncall']);
       expect((incidentPages[0]!.receivedAtMs - startMs) / 60_000).toBeCloseTo(60, 0);
       expect(incidentPages[0]!.reason).toBe('maintenance window ended while the incident is open');

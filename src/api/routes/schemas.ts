@@ -34,7 +34,7 @@ export const IncidentViewSchema = Type.Object(
   { additionalProperties: true, description: 'The incident view: deadlines, tasks, pages, checks, timeline and more' },
 );
 
-/** A response body the document describes only by its purpose. */
+/** Builds a response body schema that the document describes only by its purpose. */
 export function Described(description: string) {
   return Type.Object({}, { additionalProperties: true, description });
 }

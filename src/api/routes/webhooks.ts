@@ -180,9 +180,10 @@ async function recordOnRunning(deps: Deps, request: FastifyRequest, alert: Norma
 }
 
 /**
- * A PagerDuty-format acknowledge acknowledges the incident as an engineer's
- * command would. One already acknowledged or closed, or none at all, gets
- * 202 as from PagerDuty, because the sender has nothing to fix.
+ * Acknowledges the incident for a PagerDuty-format acknowledge, as an
+ * engineer's command would. An incident already acknowledged or closed, or
+ * none at all, still gets 202 as from PagerDuty, because the sender has
+ * nothing to fix.
  */
 async function acknowledge(deps: Deps, request: FastifyRequest, incidentId: string): Promise<{ id: string } | undefined> {
   try {

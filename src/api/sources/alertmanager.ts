@@ -116,8 +116,8 @@ function normalizeGroup(payload: AnyGroup, context: GroupContext): NormalizedAle
   const truncated = payload.truncatedAlerts ?? 0;
   const firing = payload.alerts.filter((alert) => alert.status === 'firing');
   const status = firing.length > 0 || truncated > 0 ? 'firing' : 'resolved';
-  // A group that says resolved with alerts left out keeps a running incident
-  // open, but is no reason to open one.
+  // A group with status resolved and alerts left out keeps a running
+  // incident open, but is no reason to open one.
   const opensIncident = firing.length > 0 || payload.status === 'firing';
   const deciding = firing.length > 0 ? firing : payload.alerts;
   const first = deciding[0];

@@ -40,7 +40,7 @@ export interface NormalizedAlert {
   snapshot: AlertSnapshot;
   /**
    * False for a firing notice that must not open an incident: an
-   * Alertmanager group that says resolved while some alerts were left out
+   * Alertmanager group with status resolved while some alerts were left out
    * of its list. It still reaches a running incident.
    */
   opensIncident: boolean;
